@@ -90,6 +90,13 @@ public sealed class Tensor<T> where T : struct, IFloatingPointIeee754<T>
             throw new ShapeException($"{owner}: {what} expected shape {FormatShape(expected)}, got {ShapeText}.");
     }
 
+    /// <summary>Throws a <see cref="ShapeException"/> naming <paramref name="owner"/> unless the shape equals that of <paramref name="expected"/>.</summary>
+    public void RequireShapeOf(string owner, string what, Tensor<T> expected)
+    {
+        if (!HasShape(expected.Shape))
+            throw new ShapeException($"{owner}: {what} expected shape {expected.ShapeText}, got {ShapeText}.");
+    }
+
     /// <summary>Formats a shape as <c>[d0, d1, ...]</c>.</summary>
     public static string FormatShape(ReadOnlySpan<int> shape)
     {

@@ -1,0 +1,108 @@
+// LSTM cell (Hochreiter & Schmidhuber 1997, with forget gate), in Keras' gate order i, f, c, o.
+//
+//   [a_i, a_f, a_c, a_o] = x_t·K + h_{t-1}·R + b       pre-activations, four blocks of H   [B, 4H]
+//   i = σ(a_i), f = σ(a_f), g = φ(a_c), o = σ(a_o)       σ = recurrent_activation (sigmoid), φ = activation (tanh)
+//   c_t = f ⊙ c_{t-1} + i ⊙ g
+//   h_t = o ⊙ φ(c_t)
+//
+// Weights (Keras layout): kernel K [I, 4H], recurrent_kernel R [H, 4H], bias b [4H], column blocks i, f, c, o.
+// PyTorch nn.LSTM stacks rows i, f, g, o — the same order: W_ih = Kᵀ, W_hh = Rᵀ, b = b_ih + b_hh.
+//
+// Backward, given dh_t and dc_t (the gradient reaching c_t from step t+1):
+//   do = dh ⊙ φ(c_t)                  dĉ = dc_t + dh ⊙ o ⊙ φ'(c_t)
+//   di = dĉ ⊙ g,  df = dĉ ⊙ c_{t-1},  dg = dĉ ⊙ i,  then through σ' / φ' to the pre-activations da
+//   dc_{t-1} = dĉ ⊙ f,   dh_{t-1} = da · Rᵀ
+using System.Numerics;
+using Recurrent.Kernels;
+using Recurrent.Kernels.Activations;
+
+namespace Recurrent.Cells;
+
+/// <summary>The long short-term memory cell, gate order i, f, c, o as in Keras.</summary>
+public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
+{
+    private readonly Activation<T> _activation;
+    private readonly Activation<T> _recurrentActivation;
+
+    /// <summary>Creates the cell with zero weights.</summary>
+    public LstmCell(int inputSize, int units, Activation<T> activation, Activation<T> recurrentActivation, bool useBias = true)
+        : base(inputSize, units, gateCount: 4, useBias, [4 * units])
+    {
+        _activation = activation;
+        _recurrentActivation = recurrentActivation;
+    }
+
+    /// <inheritdoc/>
+    public override int StateCount => 2;
+
+    // Cache row: pre-activations [4H], activations i, f, g, o [4H], φ(c_t) [H].
+    /// <inheritdoc/>
+    protected internal override int CacheWidth => 9 * Units;
+
+    /// <inheritdoc/>
+    protected internal override void ForwardStep(SequenceBuffers<T> buffers, int s)
+    {
+        int batch = buffers.Batch, h = Units, width = CacheWidth;
+        Span<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);      // [B, 9H]
+        for (int b = 0; b < batch; b++)
+            buffers.Projection.AsSpan((s * batch + b) * 4 * h, 4 * h).CopyTo(cache.Slice(b * width));
+        Gemm.Multiply(false, false, batch, 4 * h, h, T.One, buffers.State(0, s, h), h,
+            RecurrentKernel.Value.Data, 4 * h, T.One, cache, width);
+
+        ReadOnlySpan<T> previousCell = buffers.State(1, s, h);
+        Span<T> hidden = buffers.State(0, s + 1, h), cell = buffers.State(1, s + 1, h);
+        for (int b = 0; b < batch; b++)
+        {
+            Span<T> row = cache.Slice(b * width, width);
+            Span<T> pre = row[..(4 * h)], gates = row.Slice(4 * h, 4 * h), cellActivation = row.Slice(8 * h, h);
+            _recurrentActivation.Forward(pre[..(2 * h)], gates[..(2 * h)]);
+            _activation.Forward(pre.Slice(2 * h, h), gates.Slice(2 * h, h));
+            _recurrentActivation.Forward(pre.Slice(3 * h, h), gates.Slice(3 * h, h));
+            ReadOnlySpan<T> cPrev = previousCell.Slice(b * h, h);
+            Span<T> c = cell.Slice(b * h, h);
+            for (int j = 0; j < h; j++) c[j] = gates[h + j] * cPrev[j] + gates[j] * gates[2 * h + j];
+            _activation.Forward(c, cellActivation);
+            Span<T> hRow = hidden.Slice(b * h, h);
+            for (int j = 0; j < h; j++) hRow[j] = gates[3 * h + j] * cellActivation[j];
+        }
+    }
+
+    /// <inheritdoc/>
+    protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)
+    {
+        int batch = buffers.Batch, h = Units, width = CacheWidth;
+        ReadOnlySpan<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);
+        ReadOnlySpan<T> previousCell = buffers.State(1, s, h), cell = buffers.State(1, s + 1, h);
+        Span<T> hiddenGradient = buffers.StateGradients[0], cellGradient = buffers.StateGradients[1];   // [B, H] each
+        Span<T> gateGradient = buffers.GateGradient.AsSpan(s * batch * 4 * h, batch * 4 * h);           // [B, 4H]
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<T> row = cache.Slice(b * width, width);
+            ReadOnlySpan<T> pre = row[..(4 * h)], gates = row.Slice(4 * h, 4 * h), cellActivation = row.Slice(8 * h, h);
+            ReadOnlySpan<T> dh = hiddenGradient.Slice(b * h, h), cPrev = previousCell.Slice(b * h, h), c = cell.Slice(b * h, h);
+            Span<T> dc = cellGradient.Slice(b * h, h);
+            Span<T> da = gateGradient.Slice(b * 4 * h, 4 * h);
+            Span<T> dCellTotal = buffers.RowScratch.AsSpan(b * h, h);
+
+            for (int j = 0; j < h; j++)
+            {
+                dCellTotal[j] = dh[j] * gates[3 * h + j];
+                da[3 * h + j] = dh[j] * cellActivation[j];
+            }
+            _activation.Backward(c, cellActivation, dCellTotal, dCellTotal);
+            for (int j = 0; j < h; j++)
+            {
+                T dCell = dCellTotal[j] + dc[j];
+                da[j] = dCell * gates[2 * h + j];
+                da[h + j] = dCell * cPrev[j];
+                da[2 * h + j] = dCell * gates[j];
+                dc[j] = dCell * gates[h + j];
+            }
+            _recurrentActivation.Backward(pre[..(2 * h)], gates[..(2 * h)], da[..(2 * h)], da[..(2 * h)]);
+            _activation.Backward(pre.Slice(2 * h, h), gates.Slice(2 * h, h), da.Slice(2 * h, h), da.Slice(2 * h, h));
+            _recurrentActivation.Backward(pre.Slice(3 * h, h), gates.Slice(3 * h, h), da.Slice(3 * h, h), da.Slice(3 * h, h));
+        }
+        Gemm.Multiply(false, true, batch, h, 4 * h, T.One, gateGradient, 4 * h,
+            RecurrentKernel.Value.Data, 4 * h, T.Zero, hiddenGradient, h);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Numerics;
+using Recurrent.Kernels;
+using Recurrent.Tensors;
+
+namespace Recurrent.Cells;
+
+/// <summary>
+/// The math of one recurrent cell type over a whole sequence: weights in Keras layout, one forward step and
+/// one backward step over the batch, and the big matrix products shared by all cells.
+/// Following DESIGN.md, the input projection x·kernel of all steps is one GEMM before the time loop, and the
+/// weight and input gradients are each one GEMM after the backward sweep; per step only the recurrent
+/// product and the gate math remain. Sequence options (direction, masking, states) live in the layer.
+/// </summary>
+public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the cell's weights (zero; the layer initialises them).</summary>
+    protected RecurrentCell(int inputSize, int units, int gateCount, bool useBias, int[] biasShape)
+    {
+        InputSize = inputSize;
+        Units = units;
+        GateCount = gateCount;
+        Kernel = new Parameter<T>("kernel", Tensor<T>.Zeros(inputSize, gateCount * units));
+        RecurrentKernel = new Parameter<T>("recurrent_kernel", Tensor<T>.Zeros(units, gateCount * units));
+        Bias = useBias ? new Parameter<T>("bias", Tensor<T>.Zeros(biasShape)) : null;
+    }
+
+    /// <summary>Features per step of the input, I.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Hidden size H.</summary>
+    public int Units { get; }
+
+    /// <summary>Number of gate blocks G (SimpleRNN 1, LSTM 4, GRU 3).</summary>
+    public int GateCount { get; }
+
+    /// <summary>Number of state tensors (1, or 2 for LSTM's h and c).</summary>
+    public virtual int StateCount => 1;
+
+    /// <summary>Kernel [I, G·H].</summary>
+    public Parameter<T> Kernel { get; }
+
+    /// <summary>Recurrent kernel [H, G·H].</summary>
+    public Parameter<T> RecurrentKernel { get; }
+
+    /// <summary>Bias, or null when the layer has <c>use_bias=False</c>.</summary>
+    public Parameter<T>? Bias { get; }
+
+    /// <summary>The weights in Keras order: kernel, recurrent_kernel, bias.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters => Bias is null ? [Kernel, RecurrentKernel] : [Kernel, RecurrentKernel, Bias];
+
+    /// <summary>Values per (step, batch row) that <see cref="ForwardStep"/> caches for <see cref="BackwardStep"/>.</summary>
+    protected internal abstract int CacheWidth { get; }
+
+    /// <summary>True when dLoss/d(h·R) differs from dLoss/d(x·K) (GRU), so the buffers keep both.</summary>
+    protected internal virtual bool HasSeparateRecurrentGradient => false;
+
+    /// <summary>The part of the bias added to the input projection ([G·H]).</summary>
+    protected virtual ReadOnlySpan<T> InputBias => Bias is null ? default : Bias.Value.Span;
+
+    /// <summary>Buffers for a sequence of the given size.</summary>
+    public SequenceBuffers<T> CreateBuffers(int batch, int steps) => new(this, batch, steps);
+
+    /// <summary>Projection = Inputs·kernel + input bias for all steps at once.</summary>
+    internal void ProjectInputs(SequenceBuffers<T> buffers)
+    {
+        int rows = buffers.Batch * buffers.Steps, width = GateCount * Units;
+        Gemm.Multiply(false, false, rows, width, InputSize, T.One, buffers.Inputs, InputSize,
+            Kernel.Value.Data, width, T.Zero, buffers.Projection, width);
+        ReadOnlySpan<T> bias = InputBias;
+        if (bias.IsEmpty) return;
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> row = buffers.Projection.AsSpan(r * width, width);
+            for (int j = 0; j < width; j++) row[j] += bias[j];
+        }
+    }
+
+    /// <summary>
+    /// Step s for the whole batch: reads states block s and Projection rows of step s,
+    /// writes states block s + 1 and the cache rows of step s.
+    /// </summary>
+    protected internal abstract void ForwardStep(SequenceBuffers<T> buffers, int s);
+
+    /// <summary>
+    /// Backward through step s: on entry StateGradients hold dLoss/d(states after step s); on exit
+    /// dLoss/d(states before step s). Writes GateGradient (and RecurrentGradient) rows of step s.
+    /// </summary>
+    protected internal abstract void BackwardStep(SequenceBuffers<T> buffers, int s);
+
+    /// <summary>After the backward sweep: accumulate weight gradients and compute InputGradient, each as one GEMM.</summary>
+    internal void FinishBackward(SequenceBuffers<T> buffers)
+    {
+        int rows = buffers.Batch * buffers.Steps, width = GateCount * Units;
+        // dKernel += xᵀ · dGates over all steps; dx = dGates · kernelᵀ.
+        Gemm.Multiply(true, false, InputSize, width, rows, T.One, buffers.Inputs, InputSize,
+            buffers.GateGradient, width, T.One, Kernel.Gradient.Data, width);
+        Gemm.Multiply(false, true, rows, InputSize, width, T.One, buffers.GateGradient, width,
+            Kernel.Value.Data, width, T.Zero, buffers.InputGradient, InputSize);
+        AccumulateRecurrentKernelGradient(buffers);
+        if (Bias is not null) AccumulateBiasGradient(buffers);
+    }
+
+    /// <summary>dRecurrentKernel += h_prevᵀ · dRecurrent over all steps (the states before each step are contiguous).</summary>
+    protected virtual void AccumulateRecurrentKernelGradient(SequenceBuffers<T> buffers)
+    {
+        int rows = buffers.Batch * buffers.Steps, width = GateCount * Units;
+        Gemm.Multiply(true, false, Units, width, rows, T.One, buffers.States[0], Units,
+            buffers.RecurrentGradient, width, T.One, RecurrentKernel.Gradient.Data, width);
+    }
+
+    /// <summary>dBias += column sums of the gate gradients.</summary>
+    protected virtual void AccumulateBiasGradient(SequenceBuffers<T> buffers)
+        => AddColumnSums(buffers.GateGradient, buffers.Batch * buffers.Steps, Bias!.Gradient.Span);
+
+    /// <summary>destination[j] += Σ_r matrix[r, j] for a row-major matrix with destination.Length columns.</summary>
+    protected static void AddColumnSums(ReadOnlySpan<T> matrix, int rows, Span<T> destination)
+    {
+        int width = destination.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<T> row = matrix.Slice(r * width, width);
+            for (int j = 0; j < width; j++) destination[j] += row[j];
+        }
+    }
+}

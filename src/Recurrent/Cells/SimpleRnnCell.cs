@@ -1,0 +1,64 @@
+// SimpleRNN (Elman) cell.
+//
+//   a_t = x_t·K + h_{t-1}·R + b            pre-activation            [B, H]
+//   h_t = f(a_t)                             f = activation (tanh by default, or none = linear)
+//
+// Weights (Keras layout): kernel K [I, H], recurrent_kernel R [H, H], bias b [H].
+// PyTorch nn.RNN has W_ih = Kᵀ, W_hh = Rᵀ and two biases whose sum is b.
+//
+// Backward, given dh_t:
+//   da_t     = dh_t ⊙ f'(a_t)
+//   dh_{t-1} = da_t · Rᵀ
+//   dK += x_tᵀ·da_t, dR += h_{t-1}ᵀ·da_t, db += Σ da_t   (done for all steps at once by the base class)
+using System.Numerics;
+using Recurrent.Kernels;
+using Recurrent.Kernels.Activations;
+
+namespace Recurrent.Cells;
+
+/// <summary>The fully connected recurrent cell h_t = f(x_t·K + h_{t-1}·R + b).</summary>
+public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
+{
+    private readonly Activation<T> _activation;
+
+    /// <summary>Creates the cell with zero weights.</summary>
+    public SimpleRnnCell(int inputSize, int units, Activation<T> activation, bool useBias = true)
+        : base(inputSize, units, gateCount: 1, useBias, [units])
+    {
+        _activation = activation;
+    }
+
+    // Cache row: the pre-activation a_t [H] (h_t itself is the next state).
+    /// <inheritdoc/>
+    protected internal override int CacheWidth => Units;
+
+    /// <inheritdoc/>
+    protected internal override void ForwardStep(SequenceBuffers<T> buffers, int s)
+    {
+        int batch = buffers.Batch, units = Units;
+        Span<T> preActivation = buffers.Cache.AsSpan(s * batch * units, batch * units);       // [B, H]
+        buffers.Projection.AsSpan(s * batch * units, batch * units).CopyTo(preActivation);
+        Gemm.Multiply(false, false, batch, units, units, T.One, buffers.State(0, s, units), units,
+            RecurrentKernel.Value.Data, units, T.One, preActivation, units);
+        Span<T> next = buffers.State(0, s + 1, units);
+        for (int b = 0; b < batch; b++)
+            _activation.Forward(preActivation.Slice(b * units, units), next.Slice(b * units, units));
+    }
+
+    /// <inheritdoc/>
+    protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)
+    {
+        int batch = buffers.Batch, units = Units;
+        ReadOnlySpan<T> preActivation = buffers.Cache.AsSpan(s * batch * units, batch * units);
+        ReadOnlySpan<T> hidden = buffers.State(0, s + 1, units);
+        Span<T> hiddenGradient = buffers.StateGradients[0];                                   // [B, H]
+        Span<T> preGradient = buffers.GateGradient.AsSpan(s * batch * units, batch * units);  // [B, H]
+        for (int b = 0; b < batch; b++)
+        {
+            var row = new Range(b * units, (b + 1) * units);
+            _activation.Backward(preActivation[row], hidden[row], hiddenGradient[row], preGradient[row]);
+        }
+        Gemm.Multiply(false, true, batch, units, units, T.One, preGradient, units,
+            RecurrentKernel.Value.Data, units, T.Zero, hiddenGradient, units);
+    }
+}

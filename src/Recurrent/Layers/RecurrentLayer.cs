@@ -1,0 +1,321 @@
+using System.Numerics;
+using Recurrent.Cells;
+using Recurrent.Initializers;
+using Recurrent.Tensors;
+
+namespace Recurrent.Layers;
+
+/// <summary>What a recurrent layer returns: its output(s) and its final states.</summary>
+/// <param name="Outputs">The output: [B, T, H] with return_sequences, else [B, H] (two tensors for Bidirectional with merge_mode none).</param>
+/// <param name="States">The final states, [B, H] each (h, or h and c for LSTM; forward then backward for Bidirectional).</param>
+public sealed record RecurrentOutput<T>(IReadOnlyList<Tensor<T>> Outputs, IReadOnlyList<Tensor<T>> States)
+    where T : struct, IFloatingPointIeee754<T>
+{
+    /// <summary>The first (usually the only) output.</summary>
+    public Tensor<T> Output => Outputs[0];
+}
+
+/// <summary>What a recurrent layer's backward pass returns.</summary>
+/// <param name="Input">dLoss/d(input), [B, T, I].</param>
+/// <param name="InitialStates">dLoss/d(initial states), [B, H] each, in the order the states were given.</param>
+public sealed record RecurrentGradients<T>(Tensor<T> Input, IReadOnlyList<Tensor<T>> InitialStates)
+    where T : struct, IFloatingPointIeee754<T>;
+
+/// <summary>
+/// The generic recurrent layer (Keras' <c>RNN</c>): runs a <see cref="RecurrentCell{T}"/> over a sequence and owns
+/// everything about sequences — <c>return_sequences</c>, <c>return_state</c>, <c>initial_state</c>,
+/// <c>go_backwards</c> and masking with Keras semantics (a masked step carries the states over and repeats the
+/// previous output, or zeros when nothing was output yet or <c>zero_output_for_mask</c> is set).
+/// </summary>
+public abstract class RecurrentLayer<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+{
+    private RecurrentCell<T>? _cell;
+    private SequenceBuffers<T>? _buffers;
+    private Random? _random;
+    // Forward facts the backward pass needs: which (step, row) pairs are masked and which emit the state as output.
+    private bool[] _stepMasked = [];
+    private bool[] _emitsState = [];
+    private bool _hasMask;
+    private T[][] _maskedStateGradients = [];
+
+    /// <summary>Sets the options shared by every recurrent layer.</summary>
+    protected RecurrentLayer(int units, bool returnSequences, bool returnState, bool goBackwards, bool useBias,
+        Initializer kernelInitializer, Initializer recurrentInitializer, Initializer biasInitializer, int? seed,
+        string? name, string prefix) : base(name, prefix)
+    {
+        if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{Name}: units must be positive.");
+        Units = units;
+        ReturnSequences = returnSequences;
+        ReturnState = returnState;
+        GoBackwards = goBackwards;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer;
+        RecurrentInitializer = recurrentInitializer;
+        BiasInitializer = biasInitializer;
+        Seed = seed;
+    }
+
+    /// <summary>Hidden size H.</summary>
+    public int Units { get; }
+
+    /// <summary>Return the output of every step ([B, T, H]) instead of the last one ([B, H]).</summary>
+    public bool ReturnSequences { get; }
+
+    /// <summary>Also return the final states (used by <see cref="ForwardSequence"/>).</summary>
+    public bool ReturnState { get; }
+
+    /// <summary>Process the sequence from the last step to the first; the outputs come in that processing order, as in Keras.</summary>
+    public bool GoBackwards { get; }
+
+    /// <summary>Whether the cell has a bias.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>Initializer of the kernel.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>Initializer of the recurrent kernel.</summary>
+    public Initializer RecurrentInitializer { get; }
+
+    /// <summary>Initializer of the bias.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>Seed of the weight initialisation; null draws one at random.</summary>
+    public int? Seed { get; }
+
+    /// <summary>Output zeros (instead of the previous output) at masked steps; Bidirectional sets it when returning sequences.</summary>
+    internal bool ZeroOutputForMask { get; set; }
+
+    /// <summary>The cell, once built.</summary>
+    public RecurrentCell<T> Cell => _cell ?? throw new InvalidOperationException($"{Name}: the layer is not built yet (call Build or Forward first).");
+
+    /// <summary>Names of the states in order, for messages ("h", or "h", "c").</summary>
+    protected virtual IReadOnlyList<string> StateNames => ["h"];
+
+    /// <inheritdoc/>
+    public override bool IsBuilt => _cell is not null;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Parameter<T>> Parameters => _cell?.Parameters ?? [];
+
+    /// <summary>Creates and initialises the weights for inputs with <paramref name="inputSize"/> features per step.</summary>
+    public void Build(int inputSize)
+    {
+        if (inputSize <= 0) throw new ShapeException($"{Name}: input feature size must be positive, got {inputSize}.");
+        _cell = CreateCell(inputSize);
+        _random ??= Seed is int seed ? new Random(seed) : new Random();
+        KernelInitializer.Fill(_cell.Kernel.Value, _random);
+        RecurrentInitializer.Fill(_cell.RecurrentKernel.Value, _random);
+        if (_cell.Bias is not null) InitializeBias(_cell.Bias.Value, _random);
+    }
+
+    /// <summary>Creates the cell (zero weights) for the given input size.</summary>
+    protected abstract RecurrentCell<T> CreateCell(int inputSize);
+
+    /// <summary>Fills the bias; LSTM overrides it for <c>unit_forget_bias</c>.</summary>
+    protected virtual void InitializeBias(Tensor<T> bias, Random random) => BiasInitializer.Fill(bias, random);
+
+    /// <summary>A new unbuilt layer with the same configuration, another name and direction, seeded with Seed + 1 so the two directions of a Bidirectional start apart.</summary>
+    protected internal abstract RecurrentLayer<T> CloneWith(string name, bool goBackwards);
+
+    /// <inheritdoc/>
+    protected override void BuildFromWeights(IReadOnlyList<Tensor<T>> weights)
+    {
+        if (weights.Count == 0 || weights[0].Rank != 2)
+            throw new ShapeException($"{Name}: SetWeights on an unbuilt layer needs a kernel of rank 2 [input, G·units] first, got {(weights.Count == 0 ? "no weights" : weights[0].ShapeText)}.");
+        Build(weights[0].Dim(0));
+    }
+
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input, bool training = false) => ForwardSequence(input, training: training).Output;
+
+    /// <inheritdoc/>
+    public override Tensor<T> Backward(Tensor<T> outputGradient) => BackwardSequence(outputGradient).Input;
+
+    /// <summary>
+    /// Runs the layer over <paramref name="input"/> [B, T, I], starting from <paramref name="initialState"/> ([B, H] each;
+    /// zeros when null) with an optional <paramref name="mask"/> [B, T] (false = padded step).
+    /// </summary>
+    /// <exception cref="ShapeException">A shape does not fit; the message names the layer and both shapes.</exception>
+    public RecurrentOutput<T> ForwardSequence(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState = null,
+        bool[,]? mask = null, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank != 3)
+            throw new ShapeException($"{Name}: expected input of rank 3 [batch, time, features], got shape {input.ShapeText}.");
+        int batch = input.Dim(0), steps = input.Dim(1), features = input.Dim(2);
+        if (!IsBuilt) Build(features);
+        RecurrentCell<T> cell = Cell;
+        if (features != cell.InputSize)
+            throw new ShapeException($"{Name}: expected input shape [batch, time, {cell.InputSize}], got {input.ShapeText}.");
+        if (steps == 0 || batch == 0)
+            throw new ShapeException($"{Name}: expected at least one sequence of at least one step, got shape {input.ShapeText}.");
+        CheckInitialState(initialState, batch);
+        if (mask is not null && (mask.GetLength(0) != batch || mask.GetLength(1) != steps))
+            throw new ShapeException($"{Name}: mask expected shape [{batch}, {steps}], got [{mask.GetLength(0)}, {mask.GetLength(1)}].");
+
+        if (_buffers is null || _buffers.Batch != batch || _buffers.Steps != steps || _buffers.States.Length != cell.StateCount)
+            _buffers = cell.CreateBuffers(batch, steps);
+        SequenceBuffers<T> buffers = _buffers;
+        int units = Units;
+
+        // Inputs in processing order, time-major: row s·B + b is x[b, t(s)].
+        for (int s = 0; s < steps; s++)
+            for (int b = 0; b < batch; b++)
+                input.Data.AsSpan((b * steps + TimeOf(s, steps)) * features, features)
+                    .CopyTo(buffers.Inputs.AsSpan((s * batch + b) * features));
+        cell.ProjectInputs(buffers);
+        for (int k = 0; k < cell.StateCount; k++)
+        {
+            Span<T> state = buffers.State(k, 0, units);
+            if (initialState is null) state.Clear();
+            else initialState[k].Span.CopyTo(state);
+        }
+        PrepareMask(mask, batch, steps);
+
+        for (int s = 0; s < steps; s++)
+        {
+            cell.ForwardStep(buffers, s);
+            if (!_hasMask) continue;
+            for (int b = 0; b < batch; b++)
+                if (_stepMasked[s * batch + b])
+                    for (int k = 0; k < cell.StateCount; k++)
+                        buffers.State(k, s, units).Slice(b * units, units).CopyTo(buffers.State(k, s + 1, units).Slice(b * units, units));
+        }
+
+        Tensor<T> output = ReturnSequences ? Tensor<T>.Zeros(batch, steps, units) : Tensor<T>.Zeros(batch, units);
+        for (int s = ReturnSequences ? 0 : steps - 1; s < steps; s++)
+        {
+            ReadOnlySpan<T> hidden = buffers.State(0, s + 1, units);
+            for (int b = 0; b < batch; b++)
+            {
+                if (!_emitsState[s * batch + b]) continue;
+                int offset = ReturnSequences ? (b * steps + s) * units : b * units;
+                hidden.Slice(b * units, units).CopyTo(output.Data.AsSpan(offset, units));
+            }
+        }
+        var states = new Tensor<T>[cell.StateCount];
+        for (int k = 0; k < states.Length; k++)
+            states[k] = Tensor<T>.FromValues(buffers.State(k, steps, units), batch, units);
+        return new RecurrentOutput<T>([output], states);
+    }
+
+    /// <summary>
+    /// Backpropagates through the last <see cref="ForwardSequence"/>: from dLoss/d(output) (null = zero) and
+    /// dLoss/d(final states) (null or null entries = zero) to dLoss/d(input) and dLoss/d(initial states);
+    /// weight gradients are accumulated into the parameters.
+    /// </summary>
+    public RecurrentGradients<T> BackwardSequence(Tensor<T>? outputGradient, IReadOnlyList<Tensor<T>?>? stateGradients = null)
+    {
+        SequenceBuffers<T> buffers = _buffers ?? throw new InvalidOperationException($"{Name}: Backward called before Forward.");
+        RecurrentCell<T> cell = Cell;
+        int batch = buffers.Batch, steps = buffers.Steps, units = Units;
+        if (outputGradient is not null)
+        {
+            if (ReturnSequences) outputGradient.RequireShape(Name, "output gradient", batch, steps, units);
+            else outputGradient.RequireShape(Name, "output gradient", batch, units);
+        }
+        if (stateGradients is not null && stateGradients.Count != cell.StateCount)
+            throw new ShapeException($"{Name}: expected {cell.StateCount} state gradients ({string.Join(", ", StateNames)}), got {stateGradients.Count}.");
+        for (int k = 0; k < cell.StateCount; k++)
+        {
+            Tensor<T>? gradient = stateGradients?[k];
+            if (gradient is null) buffers.StateGradients[k].AsSpan().Clear();
+            else
+            {
+                gradient.RequireShape(Name, $"gradient of state {StateNames[k]}", batch, units);
+                gradient.Span.CopyTo(buffers.StateGradients[k]);
+            }
+        }
+
+        for (int s = steps - 1; s >= 0; s--)
+        {
+            // An output that repeats the state is the state: its gradient joins the state's (and so reaches the
+            // last unmasked step through the masked pass-through below).
+            if (outputGradient is not null && (ReturnSequences || s == steps - 1))
+            {
+                Span<T> dh = buffers.StateGradients[0];
+                for (int b = 0; b < batch; b++)
+                {
+                    if (!_emitsState[s * batch + b]) continue;
+                    int offset = ReturnSequences ? (b * steps + s) * units : b * units;
+                    ReadOnlySpan<T> g = outputGradient.Data.AsSpan(offset, units);
+                    Span<T> row = dh.Slice(b * units, units);
+                    for (int j = 0; j < units; j++) row[j] += g[j];
+                }
+            }
+            if (!_hasMask)
+            {
+                cell.BackwardStep(buffers, s);
+                continue;
+            }
+            // A masked step copied the states through, so their gradients pass straight through it too.
+            for (int b = 0; b < batch; b++)
+                if (_stepMasked[s * batch + b])
+                    for (int k = 0; k < cell.StateCount; k++)
+                    {
+                        Span<T> row = buffers.StateGradients[k].AsSpan(b * units, units);
+                        row.CopyTo(_maskedStateGradients[k].AsSpan(b * units));
+                        row.Clear();
+                    }
+            cell.BackwardStep(buffers, s);
+            for (int b = 0; b < batch; b++)
+                if (_stepMasked[s * batch + b])
+                    for (int k = 0; k < cell.StateCount; k++)
+                        _maskedStateGradients[k].AsSpan(b * units, units).CopyTo(buffers.StateGradients[k].AsSpan(b * units));
+        }
+        cell.FinishBackward(buffers);
+
+        int features = cell.InputSize;
+        var inputGradient = Tensor<T>.Zeros(batch, steps, features);
+        for (int s = 0; s < steps; s++)
+            for (int b = 0; b < batch; b++)
+                buffers.InputGradient.AsSpan((s * batch + b) * features, features)
+                    .CopyTo(inputGradient.Data.AsSpan((b * steps + TimeOf(s, steps)) * features));
+        var initialGradients = new Tensor<T>[cell.StateCount];
+        for (int k = 0; k < initialGradients.Length; k++)
+            initialGradients[k] = Tensor<T>.FromValues(buffers.StateGradients[k], batch, units);
+        return new RecurrentGradients<T>(inputGradient, initialGradients);
+    }
+
+    private int TimeOf(int step, int steps) => GoBackwards ? steps - 1 - step : step;
+
+    private void CheckInitialState(IReadOnlyList<Tensor<T>>? initialState, int batch)
+    {
+        if (initialState is null) return;
+        IReadOnlyList<string> names = StateNames;
+        if (initialState.Count != names.Count)
+            throw new ShapeException($"{Name}: expected {names.Count} initial state tensor(s) ({string.Join(", ", names)}), got {initialState.Count}.");
+        for (int k = 0; k < names.Count; k++)
+            initialState[k].RequireShape(Name, $"initial_state[{k}] ({names[k]})", batch, Units);
+    }
+
+    // Which (step, row) pairs are masked, and which output the current state rather than zeros (TensorFlow's rule:
+    // a masked step repeats the previous output, which is zero until the row's first unmasked step).
+    private void PrepareMask(bool[,]? mask, int batch, int steps)
+    {
+        _hasMask = mask is not null;
+        if (_stepMasked.Length != steps * batch)
+        {
+            _stepMasked = new bool[steps * batch];
+            _emitsState = new bool[steps * batch];
+        }
+        if (mask is null)
+        {
+            Array.Fill(_emitsState, true);
+            return;
+        }
+        if (_maskedStateGradients.Length != Cell.StateCount || _maskedStateGradients[0].Length != batch * Units)
+            _maskedStateGradients = Enumerable.Range(0, Cell.StateCount).Select(_ => new T[batch * Units]).ToArray();
+        for (int b = 0; b < batch; b++)
+        {
+            bool seenUnmasked = false;
+            for (int s = 0; s < steps; s++)
+            {
+                bool masked = !mask[b, TimeOf(s, steps)];
+                seenUnmasked |= !masked;
+                _stepMasked[s * batch + b] = masked;
+                _emitsState[s * batch + b] = !masked || (seenUnmasked && !ZeroOutputForMask);
+            }
+        }
+    }
+}
