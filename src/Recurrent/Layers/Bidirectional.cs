@@ -29,7 +29,7 @@ public enum MergeMode
 /// Tensor&lt;float&gt; y = bi.Forward(x);   // x [3, 5, 4] → y [3, 5, 12]
 /// </code>
 /// </example>
-public sealed class Bidirectional<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+public sealed class Bidirectional<T> : Layer<T>, ISequenceLayer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private Tensor<T>? _forwardOutput, _backwardOutput;
 

@@ -27,7 +27,7 @@ public sealed record RecurrentGradients<T>(Tensor<T> Input, IReadOnlyList<Tensor
 /// <c>go_backwards</c> and masking with Keras semantics (a masked step carries the states over and repeats the
 /// previous output, or zeros when nothing was output yet or <c>zero_output_for_mask</c> is set).
 /// </summary>
-public abstract class RecurrentLayer<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private RecurrentCell<T>? _cell;
     private SequenceBuffers<T>? _buffers;
@@ -275,6 +275,13 @@ public abstract class RecurrentLayer<T> : Layer<T> where T : struct, IFloatingPo
         for (int k = 0; k < initialGradients.Length; k++)
             initialGradients[k] = Tensor<T>.FromValues(buffers.StateGradients[k], batch, units);
         return new RecurrentGradients<T>(inputGradient, initialGradients);
+    }
+
+    RecurrentGradients<T> ISequenceLayer<T>.BackwardSequence(IReadOnlyList<Tensor<T>?> outputGradients, IReadOnlyList<Tensor<T>?>? stateGradients)
+    {
+        if (outputGradients.Count != 1)
+            throw new ShapeException($"{Name}: expected 1 output gradient, got {outputGradients.Count}.");
+        return BackwardSequence(outputGradients[0], stateGradients);
     }
 
     private int TimeOf(int step, int steps) => GoBackwards ? steps - 1 - step : step;
