@@ -28,12 +28,18 @@ public class GoldenTests
     public void Matches_pytorch_golden_in_float64(string name) =>
         PyTorchGoldenCase.Load(Fixture(name)).Check<double>(absolute: 1e-9, relative: 0);
 
+    private static (HandCalculationCase Case, SimpleRnn<float> Layer) HandCalculationLayer(bool returnSequences)
+    {
+        var handCalculation = HandCalculationCase.Load(Fixture("keras_simple_rnn_handcalc"));
+        var rnn = new SimpleRnn<float>(units: 3, activation: null, returnSequences: returnSequences, returnState: true);
+        rnn.SetWeights([handCalculation.Kernel.As<float>(), handCalculation.RecurrentKernel.As<float>(), handCalculation.Bias.As<float>()]);
+        return (handCalculation, rnn);
+    }
+
     [Fact]
     public void SimpleRnn_reproduces_the_hand_calculation_exactly()
     {
-        var handCalculation = HandCalculationCase.Load(Fixture("keras_simple_rnn_handcalc"));
-        var rnn = new SimpleRnn<float>(units: 3, activation: null, returnSequences: true);
-        rnn.SetWeights([handCalculation.Kernel.As<float>(), handCalculation.RecurrentKernel.As<float>(), handCalculation.Bias.As<float>()]);
+        var (handCalculation, rnn) = HandCalculationLayer(returnSequences: true);
 
         var output = rnn.Forward(handCalculation.Input.As<float>());
 
@@ -45,9 +51,7 @@ public class GoldenTests
     [Fact]
     public void SimpleRnn_hand_calculation_returns_the_last_output_without_return_sequences()
     {
-        var handCalculation = HandCalculationCase.Load(Fixture("keras_simple_rnn_handcalc"));
-        var rnn = new SimpleRnn<float>(units: 3, activation: null, returnState: true);
-        rnn.SetWeights([handCalculation.Kernel.As<float>(), handCalculation.RecurrentKernel.As<float>(), handCalculation.Bias.As<float>()]);
+        var (handCalculation, rnn) = HandCalculationLayer(returnSequences: false);
 
         var result = rnn.ForwardSequence(handCalculation.Input.As<float>());
 
