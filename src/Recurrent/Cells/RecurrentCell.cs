@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Recurrent.Kernels;
 using Recurrent.Tensors;
 
@@ -71,7 +72,7 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
         for (int r = 0; r < rows; r++)
         {
             Span<T> row = buffers.Projection.AsSpan(r * width, width);
-            for (int j = 0; j < width; j++) row[j] += bias[j];
+            TensorPrimitives.Add(row, bias, row);
         }
     }
 
@@ -117,9 +118,6 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
     {
         int width = destination.Length;
         for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<T> row = matrix.Slice(r * width, width);
-            for (int j = 0; j < width; j++) destination[j] += row[j];
-        }
+            TensorPrimitives.Add(destination, matrix.Slice(r * width, width), destination);
     }
 }

@@ -40,9 +40,7 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloat
         buffers.Projection.AsSpan(s * batch * units, batch * units).CopyTo(preActivation);
         Gemm.Multiply(false, false, batch, units, units, T.One, buffers.State(0, s, units), units,
             RecurrentKernel.Value.Data, units, T.One, preActivation, units);
-        Span<T> next = buffers.State(0, s + 1, units);
-        for (int b = 0; b < batch; b++)
-            _activation.Forward(preActivation.Slice(b * units, units), next.Slice(b * units, units));
+        _activation.ForwardRows(preActivation, buffers.State(0, s + 1, units), units);
     }
 
     /// <inheritdoc/>
@@ -53,11 +51,7 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloat
         ReadOnlySpan<T> hidden = buffers.State(0, s + 1, units);
         Span<T> hiddenGradient = buffers.StateGradients[0];                                   // [B, H]
         Span<T> preGradient = buffers.GateGradient.AsSpan(s * batch * units, batch * units);  // [B, H]
-        for (int b = 0; b < batch; b++)
-        {
-            var row = new Range(b * units, (b + 1) * units);
-            _activation.Backward(preActivation[row], hidden[row], hiddenGradient[row], preGradient[row]);
-        }
+        _activation.BackwardRows(preActivation, hidden, hiddenGradient, preGradient, units);
         Gemm.Multiply(false, true, batch, units, units, T.One, preGradient, units,
             RecurrentKernel.Value.Data, units, T.Zero, hiddenGradient, units);
     }

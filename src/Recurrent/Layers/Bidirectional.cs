@@ -64,7 +64,34 @@ public sealed class Bidirectional<T> : Layer<T>, ISequenceLayer<T> where T : str
     public bool ReturnSequences => ForwardLayer.ReturnSequences;
 
     /// <inheritdoc/>
+    public override string TypeName => "Bidirectional";
+
+    /// <inheritdoc/>
     public override bool IsBuilt => ForwardLayer.IsBuilt && BackwardLayer.IsBuilt;
+
+    /// <inheritdoc/>
+    public override void Build(ReadOnlySpan<int> inputShape)
+    {
+        ForwardLayer.Build(inputShape);
+        BackwardLayer.Build(inputShape);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape)
+    {
+        int[] shape = ForwardLayer.ComputeOutputShape(inputShape);
+        if (MergeMode == MergeMode.Concat) shape[^1] *= 2;
+        return shape;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input, bool[,]? mask, bool training, out bool[,]? outputMask)
+    {
+        if (MergeMode == MergeMode.None)
+            throw new InvalidOperationException($"{Name}: merge_mode none has two outputs; use ForwardSequence.");
+        outputMask = ReturnSequences ? mask : null;
+        return ForwardSequence(input, mask: mask, training: training).Output;
+    }
 
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter<T>> Parameters => [.. ForwardLayer.Parameters, .. BackwardLayer.Parameters];

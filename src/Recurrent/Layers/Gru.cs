@@ -41,6 +41,9 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : struct, IFloatingPointI
     public bool ResetAfter { get; }
 
     /// <inheritdoc/>
+    public override string TypeName => "GRU";
+
+    /// <inheritdoc/>
     protected override RecurrentCell<T> CreateCell(int inputSize) =>
         new GruCell<T>(inputSize, Units, Activation, RecurrentActivation, ResetAfter, UseBias);
 

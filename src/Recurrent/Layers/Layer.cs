@@ -12,9 +12,15 @@ public abstract class Layer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private static readonly ConcurrentDictionary<string, int> NameCounters = new();
 
-    /// <summary>Names the layer <paramref name="name"/>, or Keras-style <c>prefix</c>, <c>prefix_1</c>, ... when null.</summary>
-    protected Layer(string? name, string prefix)
+    private Random? _random;
+
+    /// <summary>
+    /// Names the layer <paramref name="name"/>, or Keras-style <c>prefix</c>, <c>prefix_1</c>, ... when null;
+    /// <paramref name="seed"/> fixes its random numbers (initial weights, dropout masks).
+    /// </summary>
+    protected Layer(string? name, string prefix, int? seed = null)
     {
+        Seed = seed;
         if (name is not null)
         {
             Name = name;
@@ -27,8 +33,44 @@ public abstract class Layer<T> where T : struct, IFloatingPointIeee754<T>
     /// <summary>The layer's name, used in every error message about it.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// Seed of the layer's random numbers (initial weights, dropout masks); null draws one at random.
+    /// A model with a seed gives each unseeded layer one derived from it before building.
+    /// </summary>
+    public int? Seed { get; internal set; }
+
+    /// <summary>The layer's generator, created from <see cref="Seed"/> on first use.</summary>
+    protected Random Random => _random ??= Seed is int seed ? new Random(seed) : new Random();
+
+    /// <summary>The Keras class name shown by <c>Summary()</c>, e.g. <c>LSTM</c>.</summary>
+    public abstract string TypeName { get; }
+
     /// <summary>True once the weights exist.</summary>
     public abstract bool IsBuilt { get; }
+
+    /// <summary>Whether an optimizer updates this layer's weights (Keras' <c>trainable</c>).</summary>
+    public bool Trainable { get; set; } = true;
+
+    /// <summary>
+    /// Creates the weights for inputs of shape <paramref name="inputShape"/> (without the batch axis; −1 for a
+    /// dimension not known in advance, such as the number of time steps). Layers without weights only check it.
+    /// </summary>
+    public abstract void Build(ReadOnlySpan<int> inputShape);
+
+    /// <summary>The output shape (without the batch axis, −1 where unknown) for inputs of <paramref name="inputShape"/>.</summary>
+    public abstract int[] ComputeOutputShape(ReadOnlySpan<int> inputShape);
+
+    /// <summary>
+    /// Runs the layer with Keras' mask propagation: <paramref name="mask"/> [B, T] marks the real steps of the input
+    /// (null: all real); <paramref name="outputMask"/> is what the next layer sees. By default the layer ignores the
+    /// mask and passes it on when its output keeps the input's batch and time axes.
+    /// </summary>
+    public virtual Tensor<T> Forward(Tensor<T> input, bool[,]? mask, bool training, out bool[,]? outputMask)
+    {
+        Tensor<T> output = Forward(input, training);
+        outputMask = mask is not null && output.Rank >= 3 && output.Dim(0) == mask.GetLength(0) && output.Dim(1) == mask.GetLength(1) ? mask : null;
+        return output;
+    }
 
     /// <summary>The trainable weights in Keras order (empty before <see cref="IsBuilt"/>).</summary>
     public abstract IReadOnlyList<Parameter<T>> Parameters { get; }
@@ -36,7 +78,7 @@ public abstract class Layer<T> where T : struct, IFloatingPointIeee754<T>
     /// <summary>Runs the layer on a batch.</summary>
     public abstract Tensor<T> Forward(Tensor<T> input, bool training = false);
 
-    /// <summary>Given dLoss/d(output of the last <see cref="Forward"/>), returns dLoss/d(input) and accumulates weight gradients.</summary>
+    /// <summary>Given dLoss/d(output of the last forward pass), returns dLoss/d(input) and accumulates weight gradients.</summary>
     public abstract Tensor<T> Backward(Tensor<T> outputGradient);
 
     /// <summary>Copies of the weights, in Keras' order and layouts.</summary>

@@ -43,6 +43,9 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : struct, IFloatingPoint
     protected override IReadOnlyList<string> StateNames => ["h", "c"];
 
     /// <inheritdoc/>
+    public override string TypeName => "LSTM";
+
+    /// <inheritdoc/>
     protected override RecurrentCell<T> CreateCell(int inputSize) =>
         new LstmCell<T>(inputSize, Units, Activation, RecurrentActivation, UseBias);
 

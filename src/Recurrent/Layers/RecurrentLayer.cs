@@ -31,7 +31,6 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
 {
     private RecurrentCell<T>? _cell;
     private SequenceBuffers<T>? _buffers;
-    private Random? _random;
     // Forward facts the backward pass needs: which (step, row) pairs are masked and which emit the state as output.
     private bool[] _stepMasked = [];
     private bool[] _emitsState = [];
@@ -41,7 +40,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     /// <summary>Sets the options shared by every recurrent layer.</summary>
     protected RecurrentLayer(int units, bool returnSequences, bool returnState, bool goBackwards, bool useBias,
         Initializer kernelInitializer, Initializer recurrentInitializer, Initializer biasInitializer, int? seed,
-        string? name, string prefix) : base(name, prefix)
+        string? name, string prefix) : base(name, prefix, seed)
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{Name}: units must be positive.");
         Units = units;
@@ -52,7 +51,6 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
         KernelInitializer = kernelInitializer;
         RecurrentInitializer = recurrentInitializer;
         BiasInitializer = biasInitializer;
-        Seed = seed;
     }
 
     /// <summary>Hidden size H.</summary>
@@ -79,9 +77,6 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     /// <summary>Initializer of the bias.</summary>
     public Initializer BiasInitializer { get; }
 
-    /// <summary>Seed of the weight initialisation; null draws one at random.</summary>
-    public int? Seed { get; }
-
     /// <summary>Output zeros (instead of the previous output) at masked steps; Bidirectional sets it when returning sequences.</summary>
     internal bool ZeroOutputForMask { get; set; }
 
@@ -97,15 +92,33 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter<T>> Parameters => _cell?.Parameters ?? [];
 
+    /// <inheritdoc/>
+    public override void Build(ReadOnlySpan<int> inputShape)
+    {
+        if (inputShape.Length != 2)
+            throw new ShapeException($"{Name}: expected input of rank 3 [batch, time, features], got shape [batch, {string.Join(", ", inputShape.ToArray())}].");
+        Build(inputShape[1]);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) =>
+        ReturnSequences ? [inputShape[0], Units] : [Units];
+
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input, bool[,]? mask, bool training, out bool[,]? outputMask)
+    {
+        outputMask = ReturnSequences ? mask : null;
+        return ForwardSequence(input, mask: mask, training: training).Output;
+    }
+
     /// <summary>Creates and initialises the weights for inputs with <paramref name="inputSize"/> features per step.</summary>
     public void Build(int inputSize)
     {
         if (inputSize <= 0) throw new ShapeException($"{Name}: input feature size must be positive, got {inputSize}.");
         _cell = CreateCell(inputSize);
-        _random ??= Seed is int seed ? new Random(seed) : new Random();
-        KernelInitializer.Fill(_cell.Kernel.Value, _random);
-        RecurrentInitializer.Fill(_cell.RecurrentKernel.Value, _random);
-        if (_cell.Bias is not null) InitializeBias(_cell.Bias.Value, _random);
+        KernelInitializer.Fill(_cell.Kernel.Value, Random);
+        RecurrentInitializer.Fill(_cell.RecurrentKernel.Value, Random);
+        if (_cell.Bias is not null) InitializeBias(_cell.Bias.Value, Random);
     }
 
     /// <summary>Creates the cell (zero weights) for the given input size.</summary>

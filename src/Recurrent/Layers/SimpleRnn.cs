@@ -30,6 +30,9 @@ public sealed class SimpleRnn<T> : RecurrentLayer<T> where T : struct, IFloating
     public Activation<T> Activation { get; }
 
     /// <inheritdoc/>
+    public override string TypeName => "SimpleRNN";
+
+    /// <inheritdoc/>
     protected override RecurrentCell<T> CreateCell(int inputSize) => new SimpleRnnCell<T>(inputSize, Units, Activation, UseBias);
 
     /// <inheritdoc/>

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+
+namespace Recurrent.Callbacks;
+
+/// <summary>
+/// Keras' <c>EarlyStopping</c>: stops when the monitored value has not improved for <c>patience</c> epochs. With
+/// <c>restoreBestWeights</c> the best epoch's weights are put back at the end of training (as Keras 3 does, also when
+/// training ran to the last epoch).
+/// </summary>
+public sealed class EarlyStopping(string monitor = "val_loss", double minDelta = 0, int patience = 0, MonitorMode mode = MonitorMode.Auto,
+    bool restoreBestWeights = false, int startFromEpoch = 0) : MonitorCallback(monitor, mode, minDelta)
+{
+    private int _wait;
+    private object? _bestWeights;
+
+    /// <summary>The epoch at which training was stopped (null if it was not).</summary>
+    public int? StoppedEpoch { get; private set; }
+
+    /// <summary>The best epoch so far.</summary>
+    public int? BestEpoch { get; private set; }
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin(ITrainingContext context)
+    {
+        (_wait, _bestWeights, Best, StoppedEpoch, BestEpoch) = (0, null, null, null, null);
+    }
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(ITrainingContext context, int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (epoch < startFromEpoch) return;
+        double current = Read(logs);
+        _wait++;
+        if (IsImprovement(current))
+        {
+            (Best, BestEpoch, _wait) = (current, epoch, 0);
+            if (restoreBestWeights) _bestWeights = context.CaptureWeights();
+            return;
+        }
+        if (_wait >= patience && epoch > 0)
+        {
+            StoppedEpoch = epoch;
+            context.StopTraining = true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void OnTrainEnd(ITrainingContext context)
+    {
+        if (restoreBestWeights && _bestWeights is not null) context.RestoreWeights(_bestWeights);
+    }
+}
+
+/// <summary>
+/// Keras' <c>ReduceLROnPlateau</c>: multiplies the learning rate by <c>factor</c> after <c>patience</c> epochs without
+/// an improvement of more than <c>minDelta</c> (absolute), then waits <c>cooldown</c> epochs; never below <c>minLr</c>.
+/// Adds "learning_rate" to the logs.
+/// </summary>
+public sealed class ReduceLROnPlateau(string monitor = "val_loss", double factor = 0.1, int patience = 10, MonitorMode mode = MonitorMode.Auto,
+    double minDelta = 1e-4, int cooldown = 0, double minLr = 0) : MonitorCallback(monitor, mode, minDelta)
+{
+    private int _wait, _cooldownCounter;
+
+    /// <summary>Multiplier of the learning rate; must be below 1.</summary>
+    public double Factor { get; } = factor < 1 ? factor : throw new ArgumentOutOfRangeException(nameof(factor), factor, "ReduceLROnPlateau: factor must be below 1.");
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin(ITrainingContext context) => (_wait, _cooldownCounter, Best) = (0, 0, null);
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(ITrainingContext context, int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        double rate = context.Optimizer.LearningRate;
+        if (logs is IDictionary<string, double> writable) writable["learning_rate"] = rate;
+        double current = Read(logs);
+        if (_cooldownCounter > 0)
+        {
+            _cooldownCounter--;
+            _wait = 0;
+        }
+        if (IsImprovement(current))
+        {
+            Best = current;
+            _wait = 0;
+        }
+        else if (_cooldownCounter <= 0 && ++_wait >= patience && rate > (float)minLr)
+        {
+            context.Optimizer.LearningRate = Math.Max(rate * Factor, minLr);
+            _cooldownCounter = cooldown;
+            _wait = 0;
+        }
+    }
+}
+
+/// <summary>
+/// Keras' <c>TerminateOnNaN</c>: stops training after a batch whose running loss is NaN or infinite (instead of
+/// <c>Fit</c> throwing <see cref="Models.TrainingDivergedException"/>).
+/// </summary>
+public sealed class TerminateOnNaN(TextWriter? output = null) : Callback
+{
+    /// <summary>The batch that had an invalid loss, if any.</summary>
+    public int? TerminatedAtBatch { get; private set; }
+
+    /// <inheritdoc/>
+    public override void OnBatchEnd(ITrainingContext context, int batch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (logs.TryGetValue("loss", out double loss) && !double.IsFinite(loss))
+        {
+            TerminatedAtBatch = batch;
+            output?.WriteLine($"Batch {batch}: Invalid loss, terminating training");
+            context.StopTraining = true;
+        }
+    }
+}
+
+/// <summary>
+/// Keras' <c>CSVLogger</c>: one row per epoch, columns <c>epoch</c> then the log keys in alphabetical order (fixed at
+/// the first epoch). The file is rewritten whole after each epoch through a temporary file, so it is never half written.
+/// </summary>
+public sealed class CsvLogger(string path, char separator = ',', bool append = false) : Callback
+{
+    private readonly StringBuilder _text = new();
+    private string[]? _keys;
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin(ITrainingContext context)
+    {
+        _text.Clear();
+        _keys = null;
+        if (append && File.Exists(path)) _text.Append(File.ReadAllText(path));
+    }
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(ITrainingContext context, int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (_keys is null)
+        {
+            _keys = logs.Keys.Order(StringComparer.Ordinal).ToArray();
+            if (_text.Length == 0) _text.Append("epoch").Append(string.Concat(_keys.Select(k => separator + k))).Append('\n');
+        }
+        _text.Append(epoch.ToString(CultureInfo.InvariantCulture));
+        foreach (string key in _keys)
+            _text.Append(separator).Append(logs.TryGetValue(key, out double v) ? v.ToString("R", CultureInfo.InvariantCulture) : "NA");
+        _text.Append('\n');
+        IO.AtomicFile.WriteAllText(path, _text.ToString());
+    }
+}

@@ -1,0 +1,121 @@
+using System.Numerics;
+using Recurrent.Initializers;
+using Recurrent.Tensors;
+
+namespace Recurrent.Layers;
+
+/// <summary>
+/// Keras' <c>Embedding</c>: maps integer ids (stored as numbers in the input tensor) to learned vectors,
+/// [B, T] → [B, T, outputDim]. With <c>maskZero</c>, id 0 is padding: it produces a mask that recurrent layers
+/// downstream use to skip those steps (so the vocabulary must reserve id 0).
+/// </summary>
+/// <example>
+/// <code>
+/// var embedding = new Embedding&lt;float&gt;(inputDim: 5000, outputDim: 32, maskZero: true);
+/// Tensor&lt;float&gt; vectors = embedding.Forward(ids);   // ids [4, 300] → [4, 300, 32]
+/// </code>
+/// </example>
+public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+{
+    private Parameter<T>? _embeddings;
+    private int[] _ids = [];
+    private int[] _inputShape = [];
+
+    /// <summary>Creates the layer; the embeddings start as U(±0.05), as in Keras.</summary>
+    public Embedding(int inputDim, int outputDim, bool maskZero = false, Initializer? embeddingsInitializer = null,
+        int? seed = null, string? name = null) : base(name, "embedding", seed)
+    {
+        if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, $"{Name}: input_dim must be positive.");
+        if (outputDim <= 0) throw new ArgumentOutOfRangeException(nameof(outputDim), outputDim, $"{Name}: output_dim must be positive.");
+        InputDim = inputDim;
+        OutputDim = outputDim;
+        MaskZero = maskZero;
+        EmbeddingsInitializer = embeddingsInitializer ?? Initializer.Uniform(-0.05, 0.05);
+    }
+
+    /// <summary>Vocabulary size: ids run from 0 to InputDim − 1.</summary>
+    public int InputDim { get; }
+
+    /// <summary>Length of each vector.</summary>
+    public int OutputDim { get; }
+
+    /// <summary>Treat id 0 as padding and output a mask.</summary>
+    public bool MaskZero { get; }
+
+    /// <summary>Initializer of the embedding matrix.</summary>
+    public Initializer EmbeddingsInitializer { get; }
+
+    /// <inheritdoc/>
+    public override string TypeName => "Embedding";
+
+    /// <inheritdoc/>
+    public override bool IsBuilt => _embeddings is not null;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Parameter<T>> Parameters => _embeddings is null ? [] : [_embeddings];
+
+    /// <inheritdoc/>
+    public override void Build(ReadOnlySpan<int> inputShape)
+    {
+        _embeddings = new Parameter<T>("embeddings", Tensor<T>.Zeros(InputDim, OutputDim));
+        EmbeddingsInitializer.Fill(_embeddings.Value, Random);
+    }
+
+    /// <inheritdoc/>
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => [.. inputShape, OutputDim];
+
+    /// <inheritdoc/>
+    protected override void BuildFromWeights(IReadOnlyList<Tensor<T>> weights) => Build([]);
+
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input, bool[,]? mask, bool training, out bool[,]? outputMask)
+    {
+        Tensor<T> output = Forward(input, training);
+        outputMask = null;
+        if (MaskZero && input.Rank == 2)
+        {
+            outputMask = new bool[input.Dim(0), input.Dim(1)];
+            for (int b = 0; b < input.Dim(0); b++)
+                for (int t = 0; t < input.Dim(1); t++)
+                    outputMask[b, t] = _ids[b * input.Dim(1) + t] != 0 && (mask is null || mask[b, t]);
+        }
+        return output;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank < 1)
+            throw new ShapeException($"{Name}: expected ids of shape [batch, ...], got shape {input.ShapeText}.");
+        if (!IsBuilt) Build(input.Shape[1..]);
+        if (_ids.Length != input.Length) _ids = new int[input.Length];
+        for (int i = 0; i < input.Length; i++)
+        {
+            T value = input.Span[i];
+            if (!T.IsInteger(value) || value < T.Zero || value >= T.CreateChecked(InputDim))
+                throw new ArgumentException($"{Name}: id {value} at flat index {i} of input {input.ShapeText} is not an integer in [0, {InputDim}).");
+            _ids[i] = int.CreateChecked(value);
+        }
+        _inputShape = input.Shape.ToArray();
+        var output = Tensor<T>.Zeros([.. _inputShape, OutputDim]);
+        for (int i = 0; i < _ids.Length; i++)
+            _embeddings!.Value.Span.Slice(_ids[i] * OutputDim, OutputDim).CopyTo(output.Span.Slice(i * OutputDim));
+        return output;
+    }
+
+    /// <summary>Accumulates the gradient into the rows of the ids used; ids have no gradient, so the result is zeros.</summary>
+    public override Tensor<T> Backward(Tensor<T> outputGradient)
+    {
+        if (_inputShape.Length == 0) throw new InvalidOperationException($"{Name}: Backward called before Forward.");
+        outputGradient.RequireShape(Name, "output gradient", [.. _inputShape, OutputDim]);
+        Span<T> gradient = _embeddings!.Gradient.Span;
+        for (int i = 0; i < _ids.Length; i++)
+        {
+            Span<T> row = gradient.Slice(_ids[i] * OutputDim, OutputDim);
+            ReadOnlySpan<T> g = outputGradient.Span.Slice(i * OutputDim, OutputDim);
+            for (int j = 0; j < OutputDim; j++) row[j] += g[j];
+        }
+        return Tensor<T>.Zeros(_inputShape);
+    }
+}

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Numerics;
+using Recurrent.Callbacks;
+using Recurrent.Layers;
+using Recurrent.Losses;
+using Recurrent.Metrics;
+using Recurrent.Tensors;
+
+namespace Recurrent.Models;
+
+public abstract partial class Model<T>
+{
+    /// <summary>
+    /// Trains the model, as Keras' <c>fit</c>: <paramref name="epochs"/> passes over the data in batches of
+    /// <paramref name="batchSize"/> (the last one may be smaller), reshuffled each epoch when <paramref name="shuffle"/>.
+    /// <paramref name="validationSplit"/> holds out the last fraction of the samples (before shuffling);
+    /// <paramref name="classWeight"/> and <paramref name="sampleWeight"/> weight the loss per sample.
+    /// <paramref name="verbose"/>: 0 silent, 1 a progress line per epoch, 2 the same without the bar.
+    /// </summary>
+    /// <returns>The loss and metrics of every epoch (and their <c>val_</c> versions).</returns>
+    /// <exception cref="ArgumentException">Bad data (sizes, shapes, NaN, labels); the message says what and where.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite.</exception>
+    public History Fit(Tensor<T> x, Tensor<T> y, int epochs = 1, int batchSize = 32, double validationSplit = 0,
+        (Tensor<T> X, Tensor<T> Y)? validationData = null, bool shuffle = true, IReadOnlyList<Callback>? callbacks = null,
+        int verbose = 1, IReadOnlyDictionary<int, double>? classWeight = null, Tensor<T>? sampleWeight = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Fit: epochs must be non-negative.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Fit: batch_size must be positive.");
+        if (validationSplit is < 0 or >= 1 || double.IsNaN(validationSplit))
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "Fit: validation_split must be in [0, 1).");
+        if (classWeight is not null && sampleWeight is not null)
+            throw new ArgumentException("Fit: give class_weight or sample_weight, not both.");
+        _ = Optimizer;
+        if (!IsBuilt) Build(x.Shape[1..].ToArray());
+        CheckData("Fit", x, y, sampleWeight);
+
+        int samples = x.Dim(0);
+        int[] training = Enumerable.Range(0, samples).ToArray(), validation = [];
+        Tensor<T> validationX = x, validationY = y;
+        if (validationSplit > 0)
+        {
+            int splitAt = (int)Math.Floor(samples * (1 - validationSplit));
+            if (splitAt == 0 || splitAt == samples)
+                throw new ArgumentException($"Fit: validation_split {validationSplit} of {samples} samples leaves an empty training or validation set.");
+            training = training[..splitAt];
+            validation = Enumerable.Range(splitAt, samples - splitAt).ToArray();
+        }
+        else if (validationData is var (vx, vy))
+        {
+            CheckData("Fit (validation data)", vx, vy, null);
+            (validationX, validationY) = (vx, vy);
+            validation = Enumerable.Range(0, vx.Dim(0)).ToArray();
+        }
+        if (classWeight is not null) sampleWeight = ClassWeightsToSampleWeights(y, classWeight);
+
+        var allCallbacks = new List<Callback>(callbacks ?? []);
+        if (verbose > 0) allCallbacks.Add(new ProgressLogger(Log, verbose));
+        var context = (ITrainingContext)this;
+        context.StopTraining = false;
+        _plan = (epochs, (training.Length + batchSize - 1) / batchSize);
+        bool tolerateNaN = allCallbacks.Any(c => c is TerminateOnNaN);
+        var history = new History();
+
+        foreach (Callback callback in allCallbacks) callback.OnTrainBegin(this);
+        for (int epoch = 0; epoch < epochs && !context.StopTraining; epoch++)
+        {
+            foreach (Callback callback in allCallbacks) callback.OnEpochBegin(this, epoch);
+            int[] order = (int[])training.Clone();
+            if (shuffle) ShuffleRandom.Shuffle(order);
+            var logs = RunEpoch(x, y, sampleWeight, order, batchSize, train: true, allCallbacks, epoch, tolerateNaN);
+            if (validation.Length > 0)
+                foreach (var (name, value) in RunEpoch(validationX, validationY, null, validation, batchSize, train: false, null, epoch, tolerateNaN))
+                    logs["val_" + name] = value;
+            foreach (Callback callback in allCallbacks) callback.OnEpochEnd(this, epoch, logs);
+            history.Add(epoch, logs);
+        }
+        foreach (Callback callback in allCallbacks) callback.OnTrainEnd(this);
+        return history;
+    }
+
+    // One pass over the samples in `order`: returns the (batch-size weighted) mean loss and the metrics, keys sorted as Keras logs them.
+    private SortedDictionary<string, double> RunEpoch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight, int[] order, int batchSize,
+        bool train, IReadOnlyList<Callback>? callbacks, int epoch, bool tolerateNaN = false)
+    {
+        foreach (Metric metric in _metrics) metric.Reset();
+        double lossSum = 0;
+        int seen = 0, batchIndex = 0;
+        var logs = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        for (int start = 0; start < order.Length; start += batchSize, batchIndex++)
+        {
+            int[] batch = order[start..Math.Min(order.Length, start + batchSize)];
+            double loss = Step(Gather(x, batch), Gather(y, batch), sampleWeight is null ? null : Gather(sampleWeight, batch), train, epoch, batchIndex, tolerateNaN);
+            lossSum += loss * batch.Length;
+            seen += batch.Length;
+            if (!train) continue;
+            FillLogs(logs, lossSum / seen);
+            foreach (Callback callback in callbacks ?? []) callback.OnBatchEnd(this, batchIndex, logs);
+            if (((ITrainingContext)this).StopTraining) break;
+        }
+        FillLogs(logs, seen == 0 ? double.NaN : lossSum / seen);
+        return logs;
+    }
+
+    private void FillLogs(IDictionary<string, double> logs, double loss)
+    {
+        logs["loss"] = loss;
+        foreach (Metric metric in _metrics) logs[metric.Name] = metric.Result();
+    }
+
+    private double Step(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight, bool train, int epoch, int batch, bool tolerateNaN)
+    {
+        Tensor<T> prediction = ForwardBatch(x, train, out bool[,]? mask);
+        (T[] lossWeights, T[] metricWeights) = RowWeights(prediction, x.Dim(0), sampleWeight, mask);
+
+        Loss loss = Loss;
+        IFusedOutput<T>? fused = FusableOutput;
+        Loss? fusedLoss = fused is null ? null : loss.FusedWith(fused.OutputActivation.Name);
+        Tensor<T> lossInput = fusedLoss is null ? prediction : fused!.PreActivation;
+        var gradient = Tensor<T>.Zeros(lossInput.Shape.ToArray());
+        double value = double.CreateChecked((fusedLoss ?? loss).Compute(y, lossInput, lossWeights, gradient.Span));
+
+        foreach (Metric metric in _metrics) metric.Update(y, prediction, metricWeights);
+        if (!train) return value;
+        if (!double.IsFinite(value))
+        {
+            if (tolerateNaN) return value;
+            throw new TrainingDivergedException($"Fit: the loss became {value} at epoch {epoch + 1}, batch {batch + 1}. Try a lower learning rate, or clipnorm in the optimizer.");
+        }
+        foreach (Layer<T> layer in Layers) layer.ZeroGradients();
+        BackwardBatch(gradient, fusedLoss is not null);
+        foreach (Layer<T> layer in Layers)
+            foreach (Parameter<T> parameter in layer.Parameters)
+                foreach (T g in parameter.Gradient.Span)
+                    if (!T.IsFinite(g))
+                        throw new TrainingDivergedException($"Fit: the gradient of layer '{layer.Name}' weight '{parameter.Name}' became {g} at epoch {epoch + 1}, batch {batch + 1} (exploding gradients). Try clipnorm or global_clipnorm in the optimizer, or a lower learning rate.");
+        Optimizer.Apply(TrainableParameters);
+        return value;
+    }
+
+    // Per prediction row: the loss weight (sample weight × mask, with Keras' total/valid scaling so a masked loss is
+    // the mean over real steps) and the metric weight (sample weight × mask). Empty arrays mean all ones.
+    private static (T[] Loss, T[] Metric) RowWeights(Tensor<T> prediction, int batch, Tensor<T>? sampleWeight, bool[,]? mask)
+    {
+        if (sampleWeight is null && mask is null) return ([], []);
+        int width = prediction.Dim(prediction.Rank - 1), rows = prediction.Length / width, rowsPerSample = rows / batch;
+        bool maskApplies = mask is not null && prediction.Rank == 3 && mask.GetLength(1) == rowsPerSample;
+        int valid = 0;
+        if (maskApplies) foreach (bool real in mask!) valid += real ? 1 : 0;
+        T maskScale = maskApplies ? (valid == 0 ? T.Zero : T.CreateChecked((double)rows / valid)) : T.One;
+        var lossWeights = new T[rows];
+        var metricWeights = new T[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            int b = r / rowsPerSample;
+            T weight = sampleWeight is null ? T.One : sampleWeight.Span[b];
+            bool real = !maskApplies || mask![b, r % rowsPerSample];
+            metricWeights[r] = real ? weight : T.Zero;
+            lossWeights[r] = real ? weight * maskScale : T.Zero;
+        }
+        return (lossWeights, metricWeights);
+    }
+
+    // Keras: the class of a sample is its label (squeezed), or the argmax of a one-hot row.
+    private static Tensor<T> ClassWeightsToSampleWeights(Tensor<T> y, IReadOnlyDictionary<int, double> classWeight)
+    {
+        int samples = y.Dim(0), width = y.Length / samples;
+        var weights = Tensor<T>.Zeros(samples);
+        for (int i = 0; i < samples; i++)
+        {
+            ReadOnlySpan<T> row = y.Span.Slice(i * width, width);
+            int label = width == 1 ? int.CreateChecked(T.Round(row[0])) : ArgMax(row);
+            weights.Span[i] = T.CreateChecked(classWeight.TryGetValue(label, out double w) ? w : 1.0);
+        }
+        return weights;
+    }
+
+    private static int ArgMax(ReadOnlySpan<T> row)
+    {
+        int best = 0;
+        for (int j = 1; j < row.Length; j++) if (row[j] > row[best]) best = j;
+        return best;
+    }
+
+    /// <summary>Checks x against the model's input shape and for NaN / infinity.</summary>
+    protected void CheckInput(string operation, string what, Tensor<T> x)
+    {
+        if (x.Rank != InputShape!.Length + 1 || !x.Shape[1..].ToArray().Zip(InputShape).All(p => p.Second < 0 || p.First == p.Second))
+            throw new ShapeException($"{operation}: {what} expected shape [batch, {string.Join(", ", InputShape.Select(d => d < 0 ? "any" : d.ToString()))}] for model '{Name}', got {x.ShapeText}.");
+        CheckFinite(operation, what, x);
+    }
+
+    private void CheckData(string operation, Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight)
+    {
+        CheckInput(operation, "x", x);
+        if (y.Rank == 0 || y.Dim(0) != x.Dim(0))
+            throw new ArgumentException($"{operation}: x has {x.Dim(0)} samples but y has {(y.Rank == 0 ? 0 : y.Dim(0))}.");
+        if (sampleWeight is not null && sampleWeight.Length != x.Dim(0))
+            throw new ArgumentException($"{operation}: sample_weight has {sampleWeight.Length} values for {x.Dim(0)} samples.");
+        CheckFinite(operation, "y", y);
+        if (_loss is not null && _loss.TargetWidth(2) == 1)
+        {
+            int classes = OutputShape[^1];
+            for (int i = 0; i < y.Length; i++)
+            {
+                T label = y.Span[i];
+                if (!T.IsInteger(label) || label < T.Zero || label >= T.CreateChecked(classes))
+                    throw new ArgumentException($"{operation}: y{IndexText(y, i)} = {label} is not a class index in [0, {classes}) for {_loss.Name} (the model outputs {classes} classes).");
+            }
+        }
+    }
+
+    private static void CheckFinite(string operation, string what, Tensor<T> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!T.IsFinite(values.Span[i]))
+                throw new ArgumentException($"{operation}: {what} contains {values.Span[i]} at {what}{IndexText(values, i)} (sample {i / Math.Max(1, values.Length / values.Dim(0))}).");
+    }
+
+    private static string IndexText(Tensor<T> tensor, int flat)
+    {
+        var index = new int[tensor.Rank];
+        for (int axis = tensor.Rank - 1; axis >= 0; axis--)
+        {
+            index[axis] = flat % tensor.Dim(axis);
+            flat /= tensor.Dim(axis);
+        }
+        return Tensor<T>.FormatShape(index);
+    }
+
+    /// <summary>The output shape without the batch axis.</summary>
+    public int[] OutputShape
+    {
+        get
+        {
+            RequireBuilt("OutputShape");
+            int[] shape = InputShape!;
+            foreach (Layer<T> layer in Layers) shape = layer.ComputeOutputShape(shape);
+            return shape;
+        }
+    }
+
+    private static IEnumerable<int[]> Batches(int count, int batchSize, bool shuffle)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch_size must be positive.");
+        for (int start = 0; start < count; start += batchSize)
+            yield return Enumerable.Range(start, Math.Min(batchSize, count - start)).ToArray();
+    }
+
+    private static Tensor<T> Gather(Tensor<T> source, int[] samples)
+    {
+        int width = source.Length / Math.Max(1, source.Dim(0));
+        int[] shape = source.Shape.ToArray();
+        shape[0] = samples.Length;
+        var result = Tensor<T>.Zeros(shape);
+        for (int i = 0; i < samples.Length; i++)
+            source.Span.Slice(samples[i] * width, width).CopyTo(result.Span.Slice(i * width));
+        return result;
+    }
+
+    private static Tensor<T> Concatenate(List<Tensor<T>> parts)
+    {
+        int[] shape = parts[0].Shape.ToArray();
+        shape[0] = parts.Sum(p => p.Dim(0));
+        var result = Tensor<T>.Zeros(shape);
+        int offset = 0;
+        foreach (Tensor<T> part in parts)
+        {
+            part.Span.CopyTo(result.Span.Slice(offset));
+            offset += part.Length;
+        }
+        return result;
+    }
+}

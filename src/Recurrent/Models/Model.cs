@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Numerics;
+using Recurrent.Callbacks;
+using Recurrent.Layers;
+using Recurrent.Losses;
+using Recurrent.Metrics;
+using Recurrent.Optimizers;
+using Recurrent.Tensors;
+
+namespace Recurrent.Models;
+
+/// <summary>
+/// What every model shares, as Keras' <c>Model</c>: compile, fit, evaluate, predict, train on a batch, weights and
+/// summary. A concrete model (<see cref="Sequential{T}"/>) supplies the forward and backward pass of one batch.
+/// </summary>
+public abstract partial class Model<T> : ITrainingContext where T : struct, IFloatingPointIeee754<T>
+{
+    private Random? _random;
+    private Optimizer? _optimizer;
+    private Loss? _loss;
+    private List<Metric> _metrics = [];
+    private (int Epochs, int StepsPerEpoch) _plan;
+
+    /// <summary>Names the model and fixes its seed (null: random).</summary>
+    protected Model(string? name, string prefix, int? seed)
+    {
+        Name = name ?? prefix;
+        Seed = seed;
+    }
+
+    /// <summary>The model's name.</summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// Seed for everything random in the model: layers without a seed of their own get one derived from it
+    /// (initial weights, dropout), and so does the shuffling in <see cref="Fit"/>. Same seed, same results.
+    /// </summary>
+    public int? Seed { get; }
+
+    /// <summary>The layers in order.</summary>
+    public abstract IReadOnlyList<Layer<T>> Layers { get; }
+
+    /// <summary>The input shape without the batch axis (−1 where any size is accepted), once built.</summary>
+    public int[]? InputShape { get; protected set; }
+
+    /// <summary>True once every layer has its weights.</summary>
+    public bool IsBuilt => InputShape is not null;
+
+    /// <summary>Creates all weights for inputs of <paramref name="inputShape"/> (without the batch axis).</summary>
+    public abstract void Build(params int[] inputShape);
+
+    /// <summary>Runs one batch forward; <paramref name="mask"/> is the mask of the output (null when none).</summary>
+    protected abstract Tensor<T> ForwardBatch(Tensor<T> x, bool training, out bool[,]? mask);
+
+    /// <summary>Runs one batch backward from dLoss/dOutput (or from dLoss/d(output pre-activation) when fused).</summary>
+    protected abstract void BackwardBatch(Tensor<T> gradient, bool intoPreActivation);
+
+    /// <summary>The output layer when a cross-entropy loss can be fused with its activation, else null.</summary>
+    protected abstract IFusedOutput<T>? FusableOutput { get; }
+
+    /// <summary>All weights of all layers.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters => Layers.SelectMany(l => l.Parameters).ToArray();
+
+    /// <summary>Weights updated by the optimizer (those of trainable layers).</summary>
+    public IReadOnlyList<Parameter<T>> TrainableParameters => Layers.Where(l => l.Trainable).SelectMany(l => l.Parameters).ToArray();
+
+    /// <summary>Copies of every weight, layer by layer in Keras order.</summary>
+    public IReadOnlyList<Tensor<T>> GetWeights() => Parameters.Select(p => p.Value.Clone()).ToArray();
+
+    /// <summary>Sets every weight from a list in the order of <see cref="GetWeights"/>.</summary>
+    /// <exception cref="ShapeException">Wrong count or shape; the message names the layer and weight.</exception>
+    public void SetWeights(IReadOnlyList<Tensor<T>> weights)
+    {
+        RequireBuilt("SetWeights");
+        int total = Parameters.Count, offset = 0;
+        if (weights.Count != total)
+            throw new ShapeException($"{Name}: SetWeights expected {total} weights, got {weights.Count}.");
+        foreach (Layer<T> layer in Layers)
+        {
+            int count = layer.Parameters.Count;
+            layer.SetWeights(weights.Skip(offset).Take(count).ToArray());
+            offset += count;
+        }
+    }
+
+    /// <summary>The layer called <paramref name="name"/>.</summary>
+    public Layer<T> GetLayer(string name) => Layers.FirstOrDefault(l => l.Name == name)
+        ?? throw new KeyNotFoundException($"{Name}: no layer named '{name}'; layers are {string.Join(", ", Layers.Select(l => l.Name))}.");
+
+    /// <summary>Where <see cref="Fit"/> and <see cref="Evaluate"/> write progress (standard output by default).</summary>
+    public TextWriter Log { get; set; } = Console.Out;
+
+    /// <summary>The compiled optimizer.</summary>
+    public Optimizer Optimizer => _optimizer ?? throw new InvalidOperationException($"{Name}: the model is not compiled; call Compile first.");
+
+    /// <summary>The compiled loss.</summary>
+    public Loss Loss => _loss ?? throw new InvalidOperationException($"{Name}: the model is not compiled; call Compile first.");
+
+    /// <summary>Sets the optimizer, the loss and the metrics (Keras names such as "accuracy", "mae").</summary>
+    public void Compile(Optimizer optimizer, Loss loss, params string[] metrics)
+    {
+        _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        _loss = loss ?? throw new ArgumentNullException(nameof(loss));
+        _metrics = metrics.Select(Metric.FromName).ToList();
+    }
+
+    /// <summary>Compiles with Keras' names for the optimizer (with its default settings) and the loss.</summary>
+    public void Compile(string optimizer, string loss, params string[] metrics) =>
+        Compile(optimizer switch
+        {
+            "sgd" => new Sgd(),
+            "adam" => new Adam(),
+            "adamw" => new AdamW(),
+            "rmsprop" => new RmsProp(),
+            "adagrad" => new Adagrad(),
+            _ => throw new ArgumentException($"Unknown optimizer '{optimizer}'. Known optimizers: sgd, adam, adamw, rmsprop, adagrad."),
+        }, Loss.FromName(loss), metrics);
+
+    /// <summary>Runs the model on <paramref name="x"/> in batches (inference mode) and returns all outputs.</summary>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    public Tensor<T> Predict(Tensor<T> x, int batchSize = 32)
+    {
+        RequireBuilt("Predict");
+        CheckInput("Predict", "x", x);
+        var outputs = new List<Tensor<T>>();
+        foreach (int[] batch in Batches(x.Dim(0), batchSize, shuffle: false))
+            outputs.Add(ForwardBatch(Gather(x, batch), training: false, out _));
+        return Concatenate(outputs);
+    }
+
+    /// <summary>Loss and metrics of the model on (<paramref name="x"/>, <paramref name="y"/>), in inference mode.</summary>
+    public IReadOnlyDictionary<string, double> Evaluate(Tensor<T> x, Tensor<T> y, int batchSize = 32, Tensor<T>? sampleWeight = null)
+    {
+        RequireBuilt("Evaluate");
+        CheckData("Evaluate", x, y, sampleWeight);
+        return RunEpoch(x, y, sampleWeight, Enumerable.Range(0, x.Dim(0)).ToArray(), batchSize, train: false, null, 0);
+    }
+
+    /// <summary>One optimizer step on one batch; returns the loss and metrics of that batch.</summary>
+    public IReadOnlyDictionary<string, double> TrainOnBatch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight = null)
+    {
+        if (!IsBuilt) Build(x.Shape[1..].ToArray());
+        CheckData("TrainOnBatch", x, y, sampleWeight);
+        int n = x.Dim(0);
+        return RunEpoch(x, y, sampleWeight, Enumerable.Range(0, n).ToArray(), n, train: true, null, 0);
+    }
+
+    private void RequireBuilt(string operation)
+    {
+        if (!IsBuilt)
+            throw new InvalidOperationException($"{operation}: model '{Name}' is not built; call Build(inputShape) or Fit first.");
+    }
+
+    private Random ShuffleRandom => _random ??= Seed is int seed ? new Random(unchecked(seed * 31 + 7)) : new Random();
+
+    /// <summary>Gives each unseeded layer a seed derived from the model's, in layer order (call before building).</summary>
+    protected void SeedLayers()
+    {
+        if (Seed is not int seed) return;
+        for (int i = 0; i < Layers.Count; i++)
+            Layers[i].Seed ??= unchecked(seed * 1000003 + i + 1);
+    }
+
+    string ITrainingContext.Name => Name;
+    Optimizer ITrainingContext.Optimizer => Optimizer;
+    bool ITrainingContext.StopTraining { get; set; }
+    (int Epochs, int StepsPerEpoch) ITrainingContext.Plan => _plan;
+    object ITrainingContext.CaptureWeights() => GetWeights();
+    void ITrainingContext.RestoreWeights(object snapshot) => SetWeights((IReadOnlyList<Tensor<T>>)snapshot);
+}

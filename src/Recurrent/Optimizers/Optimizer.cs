@@ -1,0 +1,118 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Recurrent.Tensors;
+
+namespace Recurrent.Optimizers;
+
+/// <summary>
+/// Updates parameters from their accumulated gradients, following Keras 3's definitions: optional gradient clipping
+/// (<c>clipvalue</c>, per-variable <c>clipnorm</c>, <c>global_clipnorm</c>), then decoupled weight decay
+/// (w −= lr·wd·w), then the optimizer's own rule. The step count starts at 0 and grows by one per <see cref="Apply{T}"/>.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly ConditionalWeakTable<object, object> _slots = new();
+    private double _learningRate;
+
+    /// <summary>Sets the options shared by every optimizer.</summary>
+    protected Optimizer(double learningRate, LearningRateSchedule? schedule, double? clipNorm, double? clipValue,
+        double? globalClipNorm, double? weightDecay)
+    {
+        if (new[] { clipNorm, globalClipNorm }.Count(c => c is not null) > 1 || (clipValue is not null && (clipNorm ?? globalClipNorm) is not null))
+            throw new ArgumentException("Optimizer: set at most one of clipnorm, clipvalue and global_clipnorm.");
+        if (learningRate < 0 || double.IsNaN(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Optimizer: learning rate must be non-negative.");
+        _learningRate = learningRate;
+        Schedule = schedule;
+        ClipNorm = clipNorm;
+        ClipValue = clipValue;
+        GlobalClipNorm = globalClipNorm;
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>The constant learning rate (ignored when a <see cref="Schedule"/> is set); callbacks may change it.</summary>
+    public double LearningRate
+    {
+        get => Schedule?.At(Iterations) ?? _learningRate;
+        set => _learningRate = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Optimizer: learning rate must be non-negative.");
+    }
+
+    /// <summary>A schedule that sets the learning rate from the step count, or null.</summary>
+    public LearningRateSchedule? Schedule { get; }
+
+    /// <summary>Clip each parameter's gradient to this L2 norm.</summary>
+    public double? ClipNorm { get; }
+
+    /// <summary>Clip every gradient element to [−v, v].</summary>
+    public double? ClipValue { get; }
+
+    /// <summary>Scale all gradients together so their joint L2 norm is at most this.</summary>
+    public double? GlobalClipNorm { get; }
+
+    /// <summary>Decoupled weight decay coefficient, or null.</summary>
+    public double? WeightDecay { get; }
+
+    /// <summary>Number of updates applied so far.</summary>
+    public long Iterations { get; protected set; }
+
+    /// <summary>Keras' name, e.g. "adam".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Clips the gradients (in place) and updates every parameter once; then the step count grows by one.</summary>
+    public void Apply<T>(IReadOnlyList<Parameter<T>> parameters) where T : struct, IFloatingPointIeee754<T>
+    {
+        ClipGradients(parameters);
+        double rate = LearningRate;
+        T learningRate = T.CreateChecked(rate);
+        foreach (Parameter<T> parameter in parameters)
+        {
+            Span<T> value = parameter.Value.Span;
+            if (WeightDecay is double decay && decay != 0)
+            {
+                T factor = T.One - learningRate * T.CreateChecked(decay);
+                for (int i = 0; i < value.Length; i++) value[i] *= factor;
+            }
+            T[][] slots = (T[][])_slots.GetValue(parameter, p => CreateSlots<T>(((Parameter<T>)p).Value.Length));
+            Update(value, parameter.Gradient.Span, slots, learningRate, Iterations + 1);
+        }
+        Iterations++;
+    }
+
+    /// <summary>The per-parameter state arrays (e.g. Adam's m and v), created on first use.</summary>
+    protected abstract T[][] CreateSlots<T>(int length) where T : struct, IFloatingPointIeee754<T>;
+
+    /// <summary>One update of <paramref name="value"/> from <paramref name="gradient"/>; <paramref name="step"/> counts from 1.</summary>
+    protected abstract void Update<T>(Span<T> value, ReadOnlySpan<T> gradient, T[][] slots, T learningRate, long step)
+        where T : struct, IFloatingPointIeee754<T>;
+
+    private void ClipGradients<T>(IReadOnlyList<Parameter<T>> parameters) where T : struct, IFloatingPointIeee754<T>
+    {
+        if (ClipValue is double limit)
+        {
+            T v = T.CreateChecked(limit);
+            foreach (Parameter<T> p in parameters)
+                foreach (ref T g in p.Gradient.Span) g = T.Clamp(g, -v, v);
+        }
+        if (ClipNorm is double maxNorm)
+            foreach (Parameter<T> p in parameters) Scale(p.Gradient.Span, maxNorm, Norm(p.Gradient.Span));
+        if (GlobalClipNorm is double maxGlobal)
+        {
+            double total = Math.Sqrt(parameters.Sum(p => Math.Pow(Norm(p.Gradient.Span), 2)));
+            foreach (Parameter<T> p in parameters) Scale(p.Gradient.Span, maxGlobal, total);
+        }
+    }
+
+    private static double Norm<T>(ReadOnlySpan<T> values) where T : struct, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        foreach (T v in values) sum += double.CreateChecked(v * v);
+        return Math.Sqrt(sum);
+    }
+
+    // g ·= maxNorm / max(norm, maxNorm): unchanged when already within the limit.
+    private static void Scale<T>(Span<T> values, double maxNorm, double norm) where T : struct, IFloatingPointIeee754<T>
+    {
+        if (norm <= maxNorm) return;
+        T factor = T.CreateChecked(maxNorm / norm);
+        foreach (ref T v in values) v *= factor;
+    }
+}
