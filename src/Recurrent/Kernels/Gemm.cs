@@ -1,16 +1,193 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Recurrent.Kernels;
 
-/// <summary>General matrix multiply on row-major spans (placeholder: delegates to the reference).</summary>
-public static class Gemm
+/// <summary>
+/// General matrix multiply on row-major spans: SIMD micro-kernel, cache blocking with packed panels, and
+/// multi-threading over blocks of C for large products.
+/// </summary>
+/// <remarks>
+/// Work is split over a grid of C blocks fixed by the shape alone, never over k, so every element of C goes
+/// through the same operations in the same order whatever the thread count: results are bit-identical with 1 or N threads.
+/// </remarks>
+public static unsafe class Gemm
 {
+    // Blocking (tuned on AVX-512): an A block (MC × KC) stays in L2, a B block (KC × NC) in L2/L3, and each
+    // block of C is one unit of parallel work.
+    private const int KC = 256;
+    private const int MC = 144;  // multiple of GemmKernel.MR
+    private const int NC = 512;  // multiple of every micro-tile width (NV vectors of 2..16 elements)
+
+    // Below this many multiply-adds a parallel loop costs more than it saves.
+    private const long ParallelThreshold = 1L << 18;
+
+    // Up to this many rows of A, a transposed B is consumed by dot products rather than transposed into panels.
+    private const int DotMaxRows = 16;
+
+    /// <summary>Upper bound on the threads one product uses (tests set 1 to compare against N).</summary>
+    internal static int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
     /// <summary>
     /// C[m, n] = alpha·op(A)[m, k]·op(B)[k, n] + beta·C, row-major with leading dimensions
     /// <paramref name="lda"/>, <paramref name="ldb"/>, <paramref name="ldc"/>; op(X) is X or Xᵀ.
     /// </summary>
+    /// <remarks>
+    /// When <paramref name="transposeA"/> is set A is stored [k, m], when <paramref name="transposeB"/> is set
+    /// B is stored [n, k]. beta == 0 overwrites C (NaN or garbage in C does not leak) and alpha == 0 or k == 0
+    /// only scales C, as BLAS does. float and double run the SIMD kernels; other types fall back to the scalar loop.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is shorter than its row, or a span is too short.</exception>
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         T beta, Span<T> c, int ldc) where T : struct, IFloatingPointIeee754<T>
-        => GemmReference.Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentOutOfRangeException(m < 0 ? nameof(m) : n < 0 ? nameof(n) : nameof(k),
+                $"Gemm: sizes must be non-negative but m={m}, n={n}, k={k}.");
+        CheckMatrix("A", transposeA ? k : m, transposeA ? m : k, lda, a.Length, nameof(lda), nameof(a));
+        CheckMatrix("B", transposeB ? n : k, transposeB ? k : n, ldb, b.Length, nameof(ldb), nameof(b));
+        CheckMatrix("C", m, n, ldc, c.Length, nameof(ldc), nameof(c));
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == T.Zero) { ScaleC(m, n, beta, c, ldc); return; }
+
+        // Generic math cannot take pointers to T; float and double (the types RNNs use) get the fast path.
+        if (typeof(T) == typeof(float))
+            Run(transposeA, transposeB, m, n, k, Unsafe.As<T, float>(ref alpha), MemoryMarshal.Cast<T, float>(a), lda,
+                MemoryMarshal.Cast<T, float>(b), ldb, Unsafe.As<T, float>(ref beta), MemoryMarshal.Cast<T, float>(c), ldc);
+        else if (typeof(T) == typeof(double))
+            Run(transposeA, transposeB, m, n, k, Unsafe.As<T, double>(ref alpha), MemoryMarshal.Cast<T, double>(a), lda,
+                MemoryMarshal.Cast<T, double>(b), ldb, Unsafe.As<T, double>(ref beta), MemoryMarshal.Cast<T, double>(c), ldc);
+        else
+            GemmReference.Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void CheckMatrix(string name, int rows, int cols, int ld, int length, string ldName, string spanName)
+    {
+        if (ld < cols)
+            throw new ArgumentException($"Gemm: {ldName} must be at least {cols} (the row length of {name}) but is {ld}.", ldName);
+        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < needed)
+            throw new ArgumentException(
+                $"Gemm: {name} ({rows}x{cols}, leading dimension {ld}) needs at least {needed} elements but the span has {length}.", spanName);
+    }
+
+    private static void ScaleC<T>(int m, int n, T beta, Span<T> c, int ldc) where T : struct, IFloatingPointIeee754<T>
+    {
+        if (beta == T.One) return;
+        for (int i = 0; i < m; i++)
+        {
+            Span<T> row = c.Slice(i * ldc, n);
+            if (beta == T.Zero) row.Clear();
+            else for (int j = 0; j < n; j++) row[j] *= beta;
+        }
+    }
+
+    private static void Run<T>(bool ta, bool tb, int m, int n, int k, T alpha, ReadOnlySpan<T> a, int lda,
+        ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* pa = a, pb = b, pc = c)
+        {
+            var job = new Job<T>
+            {
+                A = pa, B = pb, C = pc, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
+                TransA = ta, TransB = tb, Alpha = alpha, Beta = beta, Dot = tb && !ta && m <= DotMaxRows,
+                NBlocks = (n + NC - 1) / NC, Blocks = (m + MC - 1) / MC * ((n + NC - 1) / NC),
+            };
+            if (Vector512.IsHardwareAccelerated) Schedule<T, Vector512<T>, V512<T>>(job);
+            else if (Vector256.IsHardwareAccelerated) Schedule<T, Vector256<T>, V256<T>>(job);
+            else if (Vector128.IsHardwareAccelerated) Schedule<T, Vector128<T>, V128<T>>(job);
+            else GemmReference.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+    }
+
+    private struct Job<T> where T : unmanaged
+    {
+        public T* A, B, C;
+        public int M, N, K, Lda, Ldb, Ldc, NBlocks, Blocks;
+        public bool TransA, TransB, Dot;
+        public T Alpha, Beta;
+    }
+
+    private static void Schedule<T, TV, TS>(Job<T> job)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
+    {
+        // The block grid depends on the shape only, so which thread runs a block cannot change its result.
+        int threads = Math.Min(MaxDegreeOfParallelism, job.Blocks);
+        if (threads <= 1 || (long)job.M * job.N * job.K < ParallelThreshold)
+        {
+            for (int blk = 0; blk < job.Blocks; blk++) RunBlock<T, TV, TS>(in job, blk);
+            return;
+        }
+        RunParallel<T, TV, TS>(job, threads);
+    }
+
+    // Separate so the closure is allocated only when the work is parallel.
+    private static void RunParallel<T, TV, TS>(Job<T> job, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
+        => Parallel.For(0, job.Blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, blk => RunBlock<T, TV, TS>(in job, blk));
+
+    private static void RunBlock<T, TV, TS>(in Job<T> job, int blk)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
+    {
+        int nr = GemmKernel.NV * TS.Count;
+        int i0 = blk / job.NBlocks * MC, mc = Math.Min(MC, job.M - i0);
+        int j0 = blk % job.NBlocks * NC, nc = Math.Min(NC, job.N - j0);
+        if (job.Dot)
+        {
+            for (int jr = 0; jr < nc; jr += 4)
+                for (int ir = 0; ir < mc; ir += 2)
+                {
+                    T* ap = job.A + (nint)(i0 + ir) * job.Lda, bp = job.B + (nint)(j0 + jr) * job.Ldb;
+                    T* cp = job.C + (nint)(i0 + ir) * job.Ldc + j0 + jr;
+                    if (mc - ir > 1) GemmKernel.Dot<T, TV, TS, R2>(Math.Min(4, nc - jr), job.K, ap, job.Lda, bp, job.Ldb, cp, job.Ldc, job.Alpha, job.Beta);
+                    else GemmKernel.Dot<T, TV, TS, R1>(Math.Min(4, nc - jr), job.K, ap, job.Lda, bp, job.Ldb, cp, job.Ldc, job.Alpha, job.Beta);
+                }
+            return;
+        }
+        // An untransposed B is read in place (it measured faster than packing it, even for large m); only a
+        // transposed B and the ragged right edge (zero-padded to whole vectors) are packed.
+        int inPlace = job.TransB ? 0 : nc - nc % nr;
+        T* packA = Scratch<T>.A, packB = Scratch<T>.B;
+        for (int p0 = 0; p0 < job.K; p0 += KC)
+        {
+            int kc = Math.Min(KC, job.K - p0);
+            // Later k-slices add onto what the first one wrote.
+            T beta = p0 == 0 ? job.Beta : T.One;
+            GemmKernel.PackA(job.TransA, job.A, job.Lda, i0, mc, p0, kc, packA);
+            GemmKernel.PackB(job.TransB, job.B, job.Ldb, p0, kc, j0 + inPlace, nc - inPlace, nr, packB);
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                int cols = Math.Min(nr, nc - jr);
+                T* bp = jr < inPlace ? job.B + (nint)p0 * job.Ldb + j0 + jr : packB + (nint)(jr - inPlace) * kc;
+                nint bs = jr < inPlace ? job.Ldb : nr;
+                for (int ir = 0; ir < mc; ir += GemmKernel.MR)
+                {
+                    T* cp = job.C + (nint)(i0 + ir) * job.Ldc + j0 + jr;
+                    GemmKernel.Tile<T, TV, TS>(Math.Min(GemmKernel.MR, mc - ir), cols, kc, packA + (nint)ir * kc, bp, bs,
+                        cp, job.Ldc, job.Alpha, beta);
+                }
+            }
+        }
+    }
+
+    /// <summary>Per-thread packing buffers: pinned once (so raw pointers stay valid) and reused, no per-call allocation.</summary>
+    private static class Scratch<T> where T : unmanaged
+    {
+        [ThreadStatic] private static T[]? _packA;
+        [ThreadStatic] private static T[]? _packB;
+
+        public static T* A => Aligned(ref _packA, MC * KC);
+        public static T* B => Aligned(ref _packB, KC * NC);
+
+        private static T* Aligned(ref T[]? buffer, int length)
+        {
+            // 64 spare bytes let the panels start on a cache line.
+            buffer ??= GC.AllocateUninitializedArray<T>(length + 64 / sizeof(T), pinned: true);
+            nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            return (T*)((p + 63) & ~(nint)63);
+        }
+    }
 }
