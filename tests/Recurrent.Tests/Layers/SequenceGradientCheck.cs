@@ -12,7 +12,6 @@ namespace Recurrent.Tests.Layers;
 /// </summary>
 public sealed class SequenceGradientCheck
 {
-    private const double Epsilon = 1e-5;
     private readonly IReadOnlyList<ISequenceLayer<double>> _layers;
     private readonly Random _random;
     private readonly List<Tensor<double>> _outputWeights = [];
@@ -74,7 +73,7 @@ public sealed class SequenceGradientCheck
         return sum;
     }
 
-    /// <summary>Runs the check; returns the largest relative error |a − n| / max(|a|, |n|, 1e-4) over every element.</summary>
+    /// <summary>Runs the check; returns the largest relative error (see <see cref="FiniteDifferences"/>).</summary>
     public double MaxRelativeError(out string worst)
     {
         Loss();
@@ -90,32 +89,8 @@ public sealed class SequenceGradientCheck
         var checks = new List<(string Name, Tensor<double> Value, double[] Analytic)> { ("input", Input, gradients!.Input.Data.ToArray()) };
         for (int k = 0; k < (InitialState?.Count ?? 0); k++)
             checks.Add(($"initial_state[{k}]", InitialState![k], gradients.InitialStates[k].Data.ToArray()));
-        int index = 0;
-        foreach (Parameter<double> p in Parameters)
-            checks.Add(($"weight {index++} ({p.Name})", p.Value, p.Gradient.Data.ToArray()));
-
-        double maxError = 0;
-        worst = "";
-        foreach (var (name, value, analytic) in checks)
-        {
-            for (int i = 0; i < value.Length; i++)
-            {
-                double saved = value.Span[i];
-                value.Span[i] = saved + Epsilon;
-                double plus = Loss();
-                value.Span[i] = saved - Epsilon;
-                double minus = Loss();
-                value.Span[i] = saved;
-                double numeric = (plus - minus) / (2 * Epsilon);
-                double error = Math.Abs(analytic[i] - numeric) / Math.Max(Math.Max(Math.Abs(analytic[i]), Math.Abs(numeric)), 1e-4);
-                if (error > maxError || double.IsNaN(error))
-                {
-                    maxError = double.IsNaN(error) ? double.PositiveInfinity : error;
-                    worst = $"{name}[{i}]: analytic {analytic[i]:R}, numeric {numeric:R}";
-                }
-            }
-        }
-        return maxError;
+        checks.AddRange(FiniteDifferences.ParameterChecks(Parameters));
+        return FiniteDifferences.MaxRelativeError(Loss, checks, out worst);
     }
 
     /// <summary>Asserts the maximum relative error is at most 1e-6.</summary>
