@@ -16,6 +16,7 @@
 //   dz = dh ⊙ (h_{t-1} − ĥ),  dĥ = dh ⊙ (1 − z),  dh_{t-1} ∋ dh ⊙ z,  da_h = dĥ ⊙ φ'
 //   reset_after:  dr = da_h ⊙ u_h, and the gradient reaching u_h is da_h ⊙ r (so dR's h block differs from da_h)
 //   reset_before: d(r ⊙ h) = da_h · R_hᵀ, dr = d(r ⊙ h) ⊙ h_{t-1}, dh_{t-1} ∋ d(r ⊙ h) ⊙ r, dR_h += (r ⊙ h)ᵀ·da_h
+// With recurrent dropout (Keras 3.8+), each gate block's product sees h_{t-1} ⊙ its own mask; z ⊙ h_{t-1} does not.
 //   dh_{t-1} ∋ [da_z, da_r, (da_h ⊙ r)] · Rᵀ (reset_after) or [da_z, da_r] · R_zrᵀ (reset_before)
 using System.Numerics;
 using Recurrent.Kernels;
@@ -62,7 +63,8 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
         Span<T> recurrent = buffers.StepScratch;                                    // [B, 3H]: u_z, u_r, u_h
         ReadOnlySpan<T> previous = buffers.State(0, s, h);
         T[] kernel = RecurrentKernel.Value.Data;
-        Gemm.Multiply(false, false, batch, ResetAfter ? 3 * h : 2 * h, h, T.One, previous, h, kernel, 3 * h, T.Zero, recurrent, 3 * h);
+        RecurrentProduct(buffers, previous, 0, ResetAfter ? 3 : 2, recurrent, 3 * h, T.Zero);
+        T[]? candidateMask = RecurrentMask(buffers, 2);
         ReadOnlySpan<T> recurrentBias = RecurrentBias;
 
         for (int b = 0; b < batch; b++)
@@ -86,7 +88,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
             else
             {
                 ReadOnlySpan<T> r = row.Slice(4 * h, h), hPrev = previous.Slice(b * h, h);
-                for (int j = 0; j < h; j++) extra[j] = r[j] * hPrev[j];
+                for (int j = 0; j < h; j++) extra[j] = r[j] * hPrev[j] * (candidateMask is null ? T.One : candidateMask[b * h + j]);
             }
         }
         if (!ResetAfter)
@@ -156,13 +158,14 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
                 da[..(2 * h)].CopyTo(du);
             }
             direct.CopyTo(hiddenGradient);
-            Gemm.Multiply(false, true, batch, h, 3 * h, T.One, recurrentGradient, 3 * h, kernel, 3 * h, T.One, hiddenGradient, h);
+            RecurrentProductBackward(buffers, recurrentGradient, 3 * h, 0, 3, hiddenGradient, T.One);
             return;
         }
 
         Span<T> resetHiddenGradient = buffers.StepScratch.AsSpan(0, batch * h);              // d(r ⊙ h_{t-1}): [B, H]
         Gemm.Multiply(false, true, batch, h, h, T.One, gateGradient[(2 * h)..], 3 * h, kernel.AsSpan(2 * h), 3 * h,
             T.Zero, resetHiddenGradient, h);
+        T[]? candidateMask = RecurrentMask(buffers, 2);
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<T> row = cache.Slice(b * width, width);
@@ -170,13 +173,14 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
             Span<T> da = gateGradient.Slice(b * 3 * h, 3 * h), directRow = direct.Slice(b * h, h);
             for (int j = 0; j < h; j++)
             {
-                da[h + j] = dResetHidden[j] * hPrev[j];
-                directRow[j] += dResetHidden[j] * r[j];
+                T keep = candidateMask is null ? T.One : candidateMask[b * h + j];
+                da[h + j] = dResetHidden[j] * hPrev[j] * keep;
+                directRow[j] += dResetHidden[j] * r[j] * keep;
             }
             _recurrentActivation.Backward(row[..(2 * h)], row.Slice(3 * h, 2 * h), da[..(2 * h)], da[..(2 * h)]);
         }
         direct.CopyTo(hiddenGradient);
-        Gemm.Multiply(false, true, batch, h, 2 * h, T.One, gateGradient, 3 * h, kernel, 3 * h, T.One, hiddenGradient, h);
+        RecurrentProductBackward(buffers, gateGradient, 3 * h, 0, 2, hiddenGradient, T.One);
     }
 
     /// <inheritdoc/>
@@ -189,7 +193,8 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
         }
         int rows = buffers.Batch * buffers.Steps, h = Units;
         Span<T> gradient = RecurrentKernel.Gradient.Span;
-        Gemm.Multiply(true, false, h, 2 * h, rows, T.One, buffers.States[0], h, buffers.GateGradient, 3 * h, T.One, gradient, 3 * h);
+        AccumulateRecurrentKernelGradient(buffers, 0, 2);
+        // The candidate block saw r ⊙ h_{t-1} (already masked), cached per step.
         Gemm.Multiply(true, false, h, h, rows, T.One, buffers.Cache.AsSpan(6 * h), CacheWidth,
             buffers.GateGradient.AsSpan(2 * h), 3 * h, T.One, gradient[(2 * h)..], 3 * h);
     }

@@ -13,7 +13,6 @@
 //   di = dĉ ⊙ g,  df = dĉ ⊙ c_{t-1},  dg = dĉ ⊙ i,  then through σ' / φ' to the pre-activations da
 //   dc_{t-1} = dĉ ⊙ f,   dh_{t-1} = da · Rᵀ
 using System.Numerics;
-using Recurrent.Kernels;
 using Recurrent.Kernels.Activations;
 
 namespace Recurrent.Cells;
@@ -46,8 +45,7 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPo
         Span<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);      // [B, 9H]
         for (int b = 0; b < batch; b++)
             buffers.Projection.AsSpan((s * batch + b) * 4 * h, 4 * h).CopyTo(cache.Slice(b * width));
-        Gemm.Multiply(false, false, batch, 4 * h, h, T.One, buffers.State(0, s, h), h,
-            RecurrentKernel.Value.Data, 4 * h, T.One, cache, width);
+        RecurrentProduct(buffers, buffers.State(0, s, h), 0, 4, cache, width, T.One);
 
         ReadOnlySpan<T> previousCell = buffers.State(1, s, h);
         Span<T> hidden = buffers.State(0, s + 1, h), cell = buffers.State(1, s + 1, h);
@@ -102,7 +100,6 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPo
             _activation.Backward(pre.Slice(2 * h, h), gates.Slice(2 * h, h), da.Slice(2 * h, h), da.Slice(2 * h, h));
             _recurrentActivation.Backward(pre.Slice(3 * h, h), gates.Slice(3 * h, h), da.Slice(3 * h, h), da.Slice(3 * h, h));
         }
-        Gemm.Multiply(false, true, batch, h, 4 * h, T.One, gateGradient, 4 * h,
-            RecurrentKernel.Value.Data, 4 * h, T.Zero, hiddenGradient, h);
+        RecurrentProductBackward(buffers, gateGradient, 4 * h, 0, 4, hiddenGradient, T.Zero);
     }
 }

@@ -61,12 +61,20 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
     /// <summary>Buffers for a sequence of the given size.</summary>
     public SequenceBuffers<T> CreateBuffers(int batch, int steps) => new(this, batch, steps);
 
-    /// <summary>Projection = Inputs·kernel + input bias for all steps at once.</summary>
+    /// <summary>
+    /// Projection = Inputs·kernel + input bias for all steps at once. With input dropout, gate block g sees the inputs
+    /// times its mask (the same mask at every step), one product per block.
+    /// </summary>
     internal void ProjectInputs(SequenceBuffers<T> buffers)
     {
         int rows = buffers.Batch * buffers.Steps, width = GateCount * Units;
-        Gemm.Multiply(false, false, rows, width, InputSize, T.One, buffers.Inputs, InputSize,
-            Kernel.Value.Data, width, T.Zero, buffers.Projection, width);
+        if (buffers.InputMasks is null)
+            Gemm.Multiply(false, false, rows, width, InputSize, T.One, buffers.Inputs, InputSize,
+                Kernel.Value.Data, width, T.Zero, buffers.Projection, width);
+        else
+            for (int g = 0; g < GateCount; g++)
+                Gemm.Multiply(false, false, rows, Units, InputSize, T.One, MaskedInputs(buffers, g), InputSize,
+                    Kernel.Value.Data.AsSpan(g * Units), width, T.Zero, buffers.Projection.AsSpan(g * Units), width);
         ReadOnlySpan<T> bias = InputBias;
         if (bias.IsEmpty) return;
         for (int r = 0; r < rows; r++)
@@ -88,25 +96,122 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
     /// </summary>
     protected internal abstract void BackwardStep(SequenceBuffers<T> buffers, int s);
 
-    /// <summary>After the backward sweep: accumulate weight gradients and compute InputGradient, each as one GEMM.</summary>
+    /// <summary>
+    /// output[B, gates·H] = h·recurrent_kernel[:, gate blocks firstGate…] + beta·output (row stride ldc). With recurrent
+    /// dropout, gate block g multiplies h ⊙ its mask instead (Keras: the dropped state enters only the products).
+    /// </summary>
+    protected void RecurrentProduct(SequenceBuffers<T> buffers, ReadOnlySpan<T> hidden, int firstGate, int gates, Span<T> output, int ldc, T beta)
+    {
+        int batch = buffers.Batch, h = Units, width = GateCount * h;
+        ReadOnlySpan<T> kernel = RecurrentKernel.Value.Span;
+        if (buffers.RecurrentMasks is null)
+        {
+            Gemm.Multiply(false, false, batch, gates * h, h, T.One, hidden, h, kernel[(firstGate * h)..], width, beta, output, ldc);
+            return;
+        }
+        Span<T> masked = buffers.MaskedHidden;
+        for (int g = 0; g < gates; g++)
+        {
+            TensorPrimitives.Multiply(hidden[..(batch * h)], buffers.RecurrentMasks[firstGate + g], masked);
+            Gemm.Multiply(false, false, batch, h, h, T.One, masked, h, kernel[((firstGate + g) * h)..], width, beta, output[(g * h)..], ldc);
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="RecurrentProduct"/> for dh: hiddenGradient = Σ_g (dOut_g · R_gᵀ) ⊙ mask_g + beta·hiddenGradient,
+    /// where outputGradient holds the gradients of gate blocks firstGate… with row stride ldo.
+    /// </summary>
+    protected void RecurrentProductBackward(SequenceBuffers<T> buffers, ReadOnlySpan<T> outputGradient, int ldo, int firstGate, int gates,
+        Span<T> hiddenGradient, T beta)
+    {
+        int batch = buffers.Batch, h = Units, width = GateCount * h;
+        ReadOnlySpan<T> kernel = RecurrentKernel.Value.Span;
+        if (buffers.RecurrentMasks is null)
+        {
+            Gemm.Multiply(false, true, batch, h, gates * h, T.One, outputGradient, ldo, kernel[(firstGate * h)..], width, beta, hiddenGradient, h);
+            return;
+        }
+        if (beta == T.Zero) hiddenGradient[..(batch * h)].Clear();
+        Span<T> product = buffers.MaskedHidden;
+        for (int g = 0; g < gates; g++)
+        {
+            Gemm.Multiply(false, true, batch, h, h, T.One, outputGradient[(g * h)..], ldo, kernel[((firstGate + g) * h)..], width, T.Zero, product, h);
+            TensorPrimitives.MultiplyAdd(product, buffers.RecurrentMasks[firstGate + g], hiddenGradient[..(batch * h)], hiddenGradient[..(batch * h)]);
+        }
+    }
+
+    /// <summary>After the backward sweep: accumulate weight gradients and compute InputGradient, each as one GEMM (per gate block with dropout).</summary>
     internal void FinishBackward(SequenceBuffers<T> buffers)
     {
         int rows = buffers.Batch * buffers.Steps, width = GateCount * Units;
-        // dKernel += xᵀ · dGates over all steps; dx = dGates · kernelᵀ.
-        Gemm.Multiply(true, false, InputSize, width, rows, T.One, buffers.Inputs, InputSize,
-            buffers.GateGradient, width, T.One, Kernel.Gradient.Data, width);
-        Gemm.Multiply(false, true, rows, InputSize, width, T.One, buffers.GateGradient, width,
-            Kernel.Value.Data, width, T.Zero, buffers.InputGradient, InputSize);
+        if (buffers.InputMasks is null)
+        {
+            // dKernel += xᵀ · dGates over all steps; dx = dGates · kernelᵀ.
+            Gemm.Multiply(true, false, InputSize, width, rows, T.One, buffers.Inputs, InputSize,
+                buffers.GateGradient, width, T.One, Kernel.Gradient.Data, width);
+            Gemm.Multiply(false, true, rows, InputSize, width, T.One, buffers.GateGradient, width,
+                Kernel.Value.Data, width, T.Zero, buffers.InputGradient, InputSize);
+        }
+        else
+        {
+            buffers.InputGradient.AsSpan().Clear();
+            Span<T> product = buffers.MaskedInputs!;
+            for (int g = 0; g < GateCount; g++)
+            {
+                Gemm.Multiply(true, false, InputSize, Units, rows, T.One, MaskedInputs(buffers, g), InputSize,
+                    buffers.GateGradient.AsSpan(g * Units), width, T.One, Kernel.Gradient.Data.AsSpan(g * Units), width);
+                Gemm.Multiply(false, true, rows, InputSize, Units, T.One, buffers.GateGradient.AsSpan(g * Units), width,
+                    Kernel.Value.Data.AsSpan(g * Units), width, T.Zero, product, InputSize);
+                ApplyStepMask(product, buffers.InputMasks[g]);
+                TensorPrimitives.Add(buffers.InputGradient, product, buffers.InputGradient);
+            }
+        }
         AccumulateRecurrentKernelGradient(buffers);
         if (Bias is not null) AccumulateBiasGradient(buffers);
     }
 
     /// <summary>dRecurrentKernel += h_prevᵀ · dRecurrent over all steps (the states before each step are contiguous).</summary>
-    protected virtual void AccumulateRecurrentKernelGradient(SequenceBuffers<T> buffers)
+    protected virtual void AccumulateRecurrentKernelGradient(SequenceBuffers<T> buffers) =>
+        AccumulateRecurrentKernelGradient(buffers, 0, GateCount);
+
+    /// <summary>The recurrent-kernel gradient of gate blocks firstGate… (with each block's dropout mask on h_prev).</summary>
+    protected void AccumulateRecurrentKernelGradient(SequenceBuffers<T> buffers, int firstGate, int gates)
     {
-        int rows = buffers.Batch * buffers.Steps, width = GateCount * Units;
-        Gemm.Multiply(true, false, Units, width, rows, T.One, buffers.States[0], Units,
-            buffers.RecurrentGradient, width, T.One, RecurrentKernel.Gradient.Data, width);
+        int rows = buffers.Batch * buffers.Steps, h = Units, width = GateCount * h;
+        Span<T> gradient = RecurrentKernel.Gradient.Span;
+        if (buffers.RecurrentMasks is null)
+        {
+            Gemm.Multiply(true, false, h, gates * h, rows, T.One, buffers.States[0], h,
+                buffers.RecurrentGradient.AsSpan(firstGate * h), width, T.One, gradient[(firstGate * h)..], width);
+            return;
+        }
+        Span<T> masked = buffers.MaskedStates!;
+        for (int g = firstGate; g < firstGate + gates; g++)
+        {
+            buffers.States[0].AsSpan(0, rows * h).CopyTo(masked);
+            ApplyStepMask(masked, buffers.RecurrentMasks[g]);
+            Gemm.Multiply(true, false, h, h, rows, T.One, masked, h,
+                buffers.RecurrentGradient.AsSpan(g * h), width, T.One, gradient[(g * h)..], width);
+        }
+    }
+
+    /// <summary>The recurrent dropout mask of gate block g ([B·H]), or null without recurrent dropout.</summary>
+    protected static T[]? RecurrentMask(SequenceBuffers<T> buffers, int gate) => buffers.RecurrentMasks?[gate];
+
+    // The time-major inputs times gate g's mask: every step of batch row b uses the same mask row.
+    private Span<T> MaskedInputs(SequenceBuffers<T> buffers, int gate)
+    {
+        Span<T> masked = buffers.MaskedInputs!;
+        buffers.Inputs.CopyTo(masked);
+        ApplyStepMask(masked, buffers.InputMasks![gate]);
+        return masked;
+    }
+
+    // values[T·B, n] ⊙= mask[B, n], the same mask at every step.
+    private static void ApplyStepMask(Span<T> values, ReadOnlySpan<T> mask)
+    {
+        for (int start = 0; start + mask.Length <= values.Length; start += mask.Length)
+            TensorPrimitives.Multiply(values.Slice(start, mask.Length), mask, values.Slice(start, mask.Length));
     }
 
     /// <summary>dBias += column sums of the gate gradients.</summary>

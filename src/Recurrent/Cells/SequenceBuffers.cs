@@ -30,6 +30,7 @@ public sealed class SequenceBuffers<T> where T : struct, IFloatingPointIeee754<T
         InputGradient = new T[rows * cell.InputSize];
         StepScratch = new T[batch * gates];
         RowScratch = new T[batch * cell.Units];
+        MaskedHidden = new T[batch * cell.Units];
     }
 
     /// <summary>Batch size B.</summary>
@@ -67,6 +68,30 @@ public sealed class SequenceBuffers<T> where T : struct, IFloatingPointIeee754<T
 
     /// <summary>One step's worth of a hidden-sized quantity: [B, H].</summary>
     internal T[] RowScratch { get; }
+
+    /// <summary>Input dropout masks per gate block, [B·I] each (the same array for every block when shared), or null.</summary>
+    internal T[][]? InputMasks { get; private set; }
+
+    /// <summary>Recurrent dropout masks per gate block, [B·H] each, or null.</summary>
+    internal T[][]? RecurrentMasks { get; private set; }
+
+    /// <summary>Scratch for the masked inputs of one gate block: [T·B, I] (only with input dropout).</summary>
+    internal T[]? MaskedInputs { get; private set; }
+
+    /// <summary>Scratch for the masked states of one gate block: [T·B, H] (only with recurrent dropout).</summary>
+    internal T[]? MaskedStates { get; private set; }
+
+    /// <summary>Scratch for one step's masked h or product: [B, H].</summary>
+    internal T[] MaskedHidden { get; }
+
+    /// <summary>Sets (or, with nulls, removes) the dropout masks of the next pass.</summary>
+    internal void SetDropoutMasks(T[][]? inputMasks, T[][]? recurrentMasks)
+    {
+        InputMasks = inputMasks;
+        RecurrentMasks = recurrentMasks;
+        if (inputMasks is not null) MaskedInputs ??= new T[Inputs.Length];
+        if (recurrentMasks is not null) MaskedStates ??= new T[Steps * Batch * MaskedHidden.Length / Batch];
+    }
 
     /// <summary>State k before step s: [B, H].</summary>
     internal Span<T> State(int k, int s, int units) => States[k].AsSpan(s * Batch * units, Batch * units);

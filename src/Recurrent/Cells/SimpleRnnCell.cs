@@ -11,7 +11,6 @@
 //   dh_{t-1} = da_t · Rᵀ
 //   dK += x_tᵀ·da_t, dR += h_{t-1}ᵀ·da_t, db += Σ da_t   (done for all steps at once by the base class)
 using System.Numerics;
-using Recurrent.Kernels;
 using Recurrent.Kernels.Activations;
 
 namespace Recurrent.Cells;
@@ -38,8 +37,7 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloat
         int batch = buffers.Batch, units = Units;
         Span<T> preActivation = buffers.Cache.AsSpan(s * batch * units, batch * units);       // [B, H]
         buffers.Projection.AsSpan(s * batch * units, batch * units).CopyTo(preActivation);
-        Gemm.Multiply(false, false, batch, units, units, T.One, buffers.State(0, s, units), units,
-            RecurrentKernel.Value.Data, units, T.One, preActivation, units);
+        RecurrentProduct(buffers, buffers.State(0, s, units), 0, 1, preActivation, units, T.One);
         _activation.ForwardRows(preActivation, buffers.State(0, s + 1, units), units);
     }
 
@@ -52,7 +50,6 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloat
         Span<T> hiddenGradient = buffers.StateGradients[0];                                   // [B, H]
         Span<T> preGradient = buffers.GateGradient.AsSpan(s * batch * units, batch * units);  // [B, H]
         _activation.BackwardRows(preActivation, hidden, hiddenGradient, preGradient, units);
-        Gemm.Multiply(false, true, batch, units, units, T.One, preGradient, units,
-            RecurrentKernel.Value.Data, units, T.Zero, hiddenGradient, units);
+        RecurrentProductBackward(buffers, preGradient, units, 0, 1, hiddenGradient, T.Zero);
     }
 }

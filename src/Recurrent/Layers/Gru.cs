@@ -22,9 +22,10 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : struct, IFloatingPointI
     public Gru(int units, string? activation = "tanh", string? recurrentActivation = "sigmoid", bool useBias = true,
         bool resetAfter = true, bool returnSequences = false, bool returnState = false, bool goBackwards = false,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
-        int? seed = null, string? name = null)
+        double dropout = 0, double recurrentDropout = 0, bool stateful = false, int? seed = null, string? name = null)
         : base(units, returnSequences, returnState, goBackwards, useBias, kernelInitializer ?? Initializer.GlorotUniform,
-            recurrentInitializer ?? Initializer.Orthogonal, biasInitializer ?? Initializer.Zeros, seed, name, "gru")
+            recurrentInitializer ?? Initializer.Orthogonal, biasInitializer ?? Initializer.Zeros, seed, name, "gru",
+            dropout, recurrentDropout, stateful)
     {
         Activation = Activation<T>.FromName(activation);
         RecurrentActivation = Activation<T>.FromName(recurrentActivation);
@@ -50,5 +51,5 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : struct, IFloatingPointI
     /// <inheritdoc/>
     protected internal override RecurrentLayer<T> CloneWith(string name, bool goBackwards) =>
         new Gru<T>(Units, Activation.Name, RecurrentActivation.Name, UseBias, ResetAfter, ReturnSequences, ReturnState,
-            goBackwards, KernelInitializer, RecurrentInitializer, BiasInitializer, Seed + 1, name);
+            goBackwards, KernelInitializer, RecurrentInitializer, BiasInitializer, Dropout, RecurrentDropout, Stateful, Seed + 1, name);
 }

@@ -21,9 +21,10 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : struct, IFloatingPoint
     public Lstm(int units, string? activation = "tanh", string? recurrentActivation = "sigmoid", bool useBias = true,
         bool unitForgetBias = true, bool returnSequences = false, bool returnState = false, bool goBackwards = false,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
-        int? seed = null, string? name = null)
+        double dropout = 0, double recurrentDropout = 0, bool stateful = false, int? seed = null, string? name = null)
         : base(units, returnSequences, returnState, goBackwards, useBias, kernelInitializer ?? Initializer.GlorotUniform,
-            recurrentInitializer ?? Initializer.Orthogonal, biasInitializer ?? Initializer.Zeros, seed, name, "lstm")
+            recurrentInitializer ?? Initializer.Orthogonal, biasInitializer ?? Initializer.Zeros, seed, name, "lstm",
+            dropout, recurrentDropout, stateful)
     {
         Activation = Activation<T>.FromName(activation);
         RecurrentActivation = Activation<T>.FromName(recurrentActivation);
@@ -59,5 +60,5 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : struct, IFloatingPoint
     /// <inheritdoc/>
     protected internal override RecurrentLayer<T> CloneWith(string name, bool goBackwards) =>
         new Lstm<T>(Units, Activation.Name, RecurrentActivation.Name, UseBias, UnitForgetBias, ReturnSequences, ReturnState,
-            goBackwards, KernelInitializer, RecurrentInitializer, BiasInitializer, Seed + 1, name);
+            goBackwards, KernelInitializer, RecurrentInitializer, BiasInitializer, Dropout, RecurrentDropout, Stateful, Seed + 1, name);
 }

@@ -35,14 +35,20 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     private bool[] _stepMasked = [];
     private bool[] _emitsState = [];
     private bool _hasMask;
+    private Tensor<T>[]? _carriedStates;
     private T[][] _maskedStateGradients = [];
 
     /// <summary>Sets the options shared by every recurrent layer.</summary>
     protected RecurrentLayer(int units, bool returnSequences, bool returnState, bool goBackwards, bool useBias,
         Initializer kernelInitializer, Initializer recurrentInitializer, Initializer biasInitializer, int? seed,
-        string? name, string prefix) : base(name, prefix, seed)
+        string? name, string prefix, double dropout = 0, double recurrentDropout = 0, bool stateful = false) : base(name, prefix, seed)
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, $"{Name}: units must be positive.");
+        if (dropout is < 0 or > 1 || double.IsNaN(dropout)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"{Name}: dropout must be in [0, 1].");
+        if (recurrentDropout is < 0 or > 1 || double.IsNaN(recurrentDropout)) throw new ArgumentOutOfRangeException(nameof(recurrentDropout), recurrentDropout, $"{Name}: recurrent_dropout must be in [0, 1].");
+        Dropout = dropout;
+        RecurrentDropout = recurrentDropout;
+        Stateful = stateful;
         Units = units;
         ReturnSequences = returnSequences;
         ReturnState = returnState;
@@ -64,6 +70,24 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
 
     /// <summary>Process the sequence from the last step to the first; the outputs come in that processing order, as in Keras.</summary>
     public bool GoBackwards { get; }
+
+    /// <summary>
+    /// Fraction of the input features dropped in training. As in Keras, one mask per sequence (per batch row and
+    /// feature) is drawn and reused at every step; without recurrent dropout all gates share it.
+    /// </summary>
+    public double Dropout { get; }
+
+    /// <summary>
+    /// Fraction of the recurrent state dropped in training, one mask per sequence reused at every step. As in Keras 3.8+,
+    /// each gate block then has its own input and recurrent masks, and the dropped state enters only the recurrent products.
+    /// </summary>
+    public double RecurrentDropout { get; }
+
+    /// <summary>
+    /// Keep the final states of each batch as the initial states of the next (for streaming one chunk at a time);
+    /// <see cref="ResetStates"/> starts over from zeros.
+    /// </summary>
+    public bool Stateful { get; }
 
     /// <summary>Whether the cell has a bias.</summary>
     public bool UseBias { get; }
@@ -170,6 +194,14 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
             _buffers = cell.CreateBuffers(batch, steps);
         SequenceBuffers<T> buffers = _buffers;
         int units = Units;
+        if (Stateful && initialState is null && _carriedStates is not null)
+        {
+            if (_carriedStates[0].Dim(0) != batch)
+                throw new ShapeException($"{Name}: a stateful layer keeps states for batch size {_carriedStates[0].Dim(0)}, got a batch of {batch}; call ResetStates to change it.");
+            initialState = _carriedStates;
+        }
+        buffers.SetDropoutMasks(training ? DropoutMasks(batch, features, cell.GateCount) : null,
+            training ? RecurrentDropoutMasks(batch, cell.GateCount) : null);
 
         // Inputs in processing order, time-major: row s·B + b is x[b, t(s)].
         for (int s = 0; s < steps; s++)
@@ -209,7 +241,34 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
         var states = new Tensor<T>[cell.StateCount];
         for (int k = 0; k < states.Length; k++)
             states[k] = Tensor<T>.FromValues(buffers.State(k, steps, units), batch, units);
+        if (Stateful) _carriedStates = states.Select(state => state.Clone()).ToArray();
         return new RecurrentOutput<T>([output], states);
+    }
+
+    /// <summary>Forgets the states a stateful layer carried over (the next batch starts from zeros).</summary>
+    public void ResetStates() => _carriedStates = null;
+
+    // Keras: LSTM and GRU apply dropout only for 0 < rate < 1; masks are 0 or 1/(1 − rate).
+    private T[][]? DropoutMasks(int batch, int features, int gates)
+    {
+        if (Dropout is <= 0 or >= 1) return null;
+        if (RecurrentDropout is <= 0 or >= 1)
+        {
+            T[] shared = NewMask(batch * features, Dropout);
+            return Enumerable.Repeat(shared, gates).ToArray();
+        }
+        return Enumerable.Range(0, gates).Select(_ => NewMask(batch * features, Dropout)).ToArray();
+    }
+
+    private T[][]? RecurrentDropoutMasks(int batch, int gates) =>
+        RecurrentDropout is <= 0 or >= 1 ? null : Enumerable.Range(0, gates).Select(_ => NewMask(batch * Units, RecurrentDropout)).ToArray();
+
+    private T[] NewMask(int length, double rate)
+    {
+        var mask = new T[length];
+        T kept = T.CreateChecked(1 / (1 - rate));
+        for (int i = 0; i < length; i++) mask[i] = Random.NextDouble() < rate ? T.Zero : kept;
+        return mask;
     }
 
     /// <summary>

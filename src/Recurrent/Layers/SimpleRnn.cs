@@ -19,9 +19,11 @@ public sealed class SimpleRnn<T> : RecurrentLayer<T> where T : struct, IFloating
     /// <summary>Creates the layer; arguments and defaults as in Keras. <paramref name="activation"/> null means linear.</summary>
     public SimpleRnn(int units, string? activation = "tanh", bool useBias = true, bool returnSequences = false,
         bool returnState = false, bool goBackwards = false, Initializer? kernelInitializer = null,
-        Initializer? recurrentInitializer = null, Initializer? biasInitializer = null, int? seed = null, string? name = null)
+        Initializer? recurrentInitializer = null, Initializer? biasInitializer = null, double dropout = 0, double recurrentDropout = 0, bool stateful = false,
+        int? seed = null, string? name = null)
         : base(units, returnSequences, returnState, goBackwards, useBias, kernelInitializer ?? Initializer.GlorotUniform,
-            recurrentInitializer ?? Initializer.Orthogonal, biasInitializer ?? Initializer.Zeros, seed, name, "simple_rnn")
+            recurrentInitializer ?? Initializer.Orthogonal, biasInitializer ?? Initializer.Zeros, seed, name, "simple_rnn",
+            dropout, recurrentDropout, stateful)
     {
         Activation = Activation<T>.FromName(activation);
     }
@@ -38,5 +40,5 @@ public sealed class SimpleRnn<T> : RecurrentLayer<T> where T : struct, IFloating
     /// <inheritdoc/>
     protected internal override RecurrentLayer<T> CloneWith(string name, bool goBackwards) =>
         new SimpleRnn<T>(Units, Activation.Name, UseBias, ReturnSequences, ReturnState, goBackwards,
-            KernelInitializer, RecurrentInitializer, BiasInitializer, Seed + 1, name);
+            KernelInitializer, RecurrentInitializer, BiasInitializer, Dropout, RecurrentDropout, Stateful, Seed + 1, name);
 }
