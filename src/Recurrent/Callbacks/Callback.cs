@@ -22,6 +22,9 @@ public interface ITrainingContext
 
     /// <summary>Puts back weights captured by <see cref="CaptureWeights"/>.</summary>
     void RestoreWeights(object snapshot);
+
+    /// <summary>Saves the model to a model file (atomically).</summary>
+    void Save(string path);
 }
 
 /// <summary>

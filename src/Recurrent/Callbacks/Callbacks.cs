@@ -146,3 +146,32 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
         IO.AtomicFile.WriteAllText(path, _text.ToString());
     }
 }
+
+/// <summary>
+/// Keras' <c>ModelCheckpoint</c>: saves the model file after each epoch, or with <c>saveBestOnly</c> only when the
+/// monitored value is strictly better than before. "{epoch}" in the path becomes the epoch number (from 1).
+/// Each save is atomic, so a kill never leaves a half-written checkpoint.
+/// </summary>
+public sealed class ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, MonitorMode mode = MonitorMode.Auto)
+    : MonitorCallback(monitor, mode, 0)
+{
+    /// <summary>Paths written so far, in order.</summary>
+    public List<string> Saved { get; } = [];
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin(ITrainingContext context) => Best = null;
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(ITrainingContext context, int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (saveBestOnly)
+        {
+            double current = Read(logs);
+            if (!IsImprovement(current)) return;
+            Best = current;
+        }
+        string target = path.Replace("{epoch}", (epoch + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        context.Save(target);
+        Saved.Add(target);
+    }
+}

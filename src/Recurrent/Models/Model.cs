@@ -90,6 +90,15 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
     /// <summary>Where <see cref="Fit"/> and <see cref="Evaluate"/> write progress (standard output by default).</summary>
     public TextWriter Log { get; set; } = Console.Out;
 
+    /// <summary>The compiled optimizer, or null before <see cref="Compile(Optimizer, Loss, string[])"/>.</summary>
+    public Optimizer? CompiledOptimizer => _optimizer;
+
+    /// <summary>The compiled loss, or null before compiling.</summary>
+    public Loss? CompiledLoss => _loss;
+
+    /// <summary>The names of the compiled metrics.</summary>
+    public IReadOnlyList<string> MetricNames => _metrics.Select(m => m.Name).ToArray();
+
     /// <summary>The compiled optimizer.</summary>
     public Optimizer Optimizer => _optimizer ?? throw new InvalidOperationException($"{Name}: the model is not compiled; call Compile first.");
 
@@ -167,4 +176,5 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
     (int Epochs, int StepsPerEpoch) ITrainingContext.Plan => _plan;
     object ITrainingContext.CaptureWeights() => GetWeights();
     void ITrainingContext.RestoreWeights(object snapshot) => SetWeights((IReadOnlyList<Tensor<T>>)snapshot);
+    void ITrainingContext.Save(string path) => IO.ModelFile.Save(path, this);
 }
