@@ -2,21 +2,23 @@ using System.Numerics;
 
 namespace Recurrent.Losses;
 
-internal sealed class BinaryCrossentropyLoss(bool fromLogits) : Loss
+internal sealed class BinaryCrossentropyLoss(bool fromLogits, double labelSmoothing = 0) : Loss
 {
     public override string Name => "binary_crossentropy";
 
     public override bool FromLogits => fromLogits;
 
-    public override Loss? FusedWith(string activation) => !fromLogits && activation == "sigmoid" ? new BinaryCrossentropyLoss(true) : null;
+    public override Loss? FusedWith(string activation) => !fromLogits && activation == "sigmoid" ? new BinaryCrossentropyLoss(true, labelSmoothing) : null;
 
     // Mean over the last axis of −(y·log p + (1 − y)·log(1 − p)).
     protected override T RowLoss<T>(ReadOnlySpan<T> target, ReadOnlySpan<T> prediction, Span<T> gradient, int row)
     {
         T sum = T.Zero, count = T.CreateChecked(prediction.Length), epsilon = Epsilon<T>();
+        T smoothing = T.CreateChecked(labelSmoothing), half = T.CreateChecked(0.5);
         for (int j = 0; j < prediction.Length; j++)
         {
-            T y = target[j], x = prediction[j];
+            // Keras' label smoothing pulls binary targets towards ½: y(1 − ls) + ½·ls.
+            T y = target[j] * (T.One - smoothing) + half * smoothing, x = prediction[j];
             if (fromLogits)
             {
                 // Stable form: max(x, 0) − x·y + log(1 + e^−|x|); the gradient is σ(x) − y.

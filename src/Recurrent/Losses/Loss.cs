@@ -26,7 +26,7 @@ public abstract class Loss
     public static Loss Huber(double delta = 1.0) => new HuberLoss(delta);
 
     /// <summary>Keras' <c>binary_crossentropy</c>; with <paramref name="fromLogits"/> the prediction is a logit.</summary>
-    public static Loss BinaryCrossentropy(bool fromLogits = false) => new BinaryCrossentropyLoss(fromLogits);
+    public static Loss BinaryCrossentropy(bool fromLogits = false, double labelSmoothing = 0) => new BinaryCrossentropyLoss(fromLogits, labelSmoothing);
 
     /// <summary>Keras' <c>categorical_crossentropy</c> on one-hot (or soft) targets.</summary>
     public static Loss CategoricalCrossentropy(bool fromLogits = false, double labelSmoothing = 0) =>

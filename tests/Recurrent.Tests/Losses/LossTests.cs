@@ -30,10 +30,11 @@ public class LossTests
         CheckGradient(Loss.FromName(name), Values(1, -2, 2, 4, 3), Values(2, -2, 2, 4, 3), [1, 0.5, 0, 2]);
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Binary_crossentropy_matches_finite_differences(bool fromLogits) =>
-        CheckGradient(Loss.BinaryCrossentropy(fromLogits), Values(3, 0, 1, 5, 2), fromLogits ? Values(4, -3, 3, 5, 2) : Values(4, 0.05, 0.95, 5, 2));
+    [InlineData(false, 0.0)]
+    [InlineData(true, 0.0)]
+    [InlineData(true, 0.2)]
+    public void Binary_crossentropy_matches_finite_differences(bool fromLogits, double smoothing) =>
+        CheckGradient(Loss.BinaryCrossentropy(fromLogits, smoothing), Values(3, 0, 1, 5, 2), fromLogits ? Values(4, -3, 3, 5, 2) : Values(4, 0.05, 0.95, 5, 2));
 
     [Theory]
     [InlineData(false, 0.0)]
@@ -65,6 +66,7 @@ public class LossTests
         Assert.Equal(((1 - 3.0) * (1 - 3.0) + 0) / 2 / 1, Compute(Loss.MeanSquaredError, [1, 2], [3, 2], 1, 2), 12);
         Assert.Equal((0.5 * 0.25 + (2.0 - 0.5)) / 2, Compute(Loss.Huber(), [0, 0], [0.5, 2], 1, 2), 12);
         Assert.Equal(-Math.Log(0.8), Compute(Loss.BinaryCrossentropy(), [1], [0.8], 1, 1), 12);
+        Assert.Equal(-(0.9 * Math.Log(0.8) + 0.1 * Math.Log(0.2)), Compute(Loss.BinaryCrossentropy(labelSmoothing: 0.2), [1], [0.8], 1, 1), 12);
         // Probabilities are renormalised before the log, as Keras does: [2, 6] → [0.25, 0.75].
         Assert.Equal(-Math.Log(0.75), Compute(Loss.CategoricalCrossentropy(), [0, 1], [2, 6], 1, 2), 12);
         // Clipping at ε = 1e-7 keeps a zero probability finite.
