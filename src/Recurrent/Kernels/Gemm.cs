@@ -27,8 +27,17 @@ public static unsafe class Gemm
     // Up to this many rows of A, a transposed B is consumed by dot products rather than transposed into panels.
     private const int DotMaxRows = 16;
 
-    /// <summary>Upper bound on the threads one product uses (tests set 1 to compare against N).</summary>
-    internal static int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Upper bound on the threads one product uses (default: all cores). Results do not depend on it: work is split
+    /// over blocks of C only. The CLI's <c>--threads</c> sets it.
+    /// </summary>
+    public static int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set => _maxDegreeOfParallelism = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Gemm: the thread count must be at least 1.");
+    }
+
+    private static int _maxDegreeOfParallelism = Environment.ProcessorCount;
 
     /// <summary>
     /// C[m, n] = alpha·op(A)[m, k]·op(B)[k, n] + beta·C, row-major with leading dimensions

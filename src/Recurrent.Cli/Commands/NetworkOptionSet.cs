@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Recurrent.Applications;
+using Recurrent.Callbacks;
+using Recurrent.Kernels;
+
+namespace Recurrent.Cli.Commands;
+
+/// <summary>The options every <c>train</c> verb shares: the network, the training, and the outputs.</summary>
+internal sealed class NetworkOptionSet
+{
+    public Option<string> Cell { get; } = new("--cell") { Description = "Recurrent cell: lstm, gru or simple.", DefaultValueFactory = _ => "lstm" };
+    public Option<int> Units { get; } = new("--units") { Description = "Units per recurrent layer.", DefaultValueFactory = _ => 64 };
+    public Option<int> Layers { get; } = new("--layers") { Description = "Stacked recurrent layers.", DefaultValueFactory = _ => 1 };
+    public Option<bool> Bidirectional { get; } = new("--bidirectional") { Description = "Run each recurrent layer in both directions." };
+    public Option<double> Dropout { get; } = new("--dropout") { Description = "Dropout rate after each recurrent layer." };
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 20 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 32 };
+    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "adam, sgd, rmsprop or adagrad.", DefaultValueFactory = _ => "adam" };
+    public Option<double?> LearningRate { get; } = new("--lr") { Description = "Learning rate (default: the optimizer's Keras default)." };
+    public Option<double?> ClipNorm { get; } = new("--clip-norm") { Description = "Clip each gradient to this norm." };
+    public Option<double> ValidationSplit { get; } = new("--validation-split") { Description = "Fraction of the training data held out (the last part)." };
+    public Option<int?> EarlyStopping { get; } = new("--early-stopping") { Description = "Stop after PATIENCE epochs without improvement and keep the best weights." };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed for weights, dropout and shuffling.", DefaultValueFactory = _ => 1 };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "Threads for matrix products (default: all cores)." };
+    public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG chart here." };
+    public Option<string?> Json { get; } = new("--json") { Description = "Write final train / validation / test metrics here as JSON." };
+    public Option<bool> Quiet { get; } = new("--quiet") { Description = "Print only the results." };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Cell, Units, Layers, Bidirectional, Dropout, Epochs, BatchSize, Optimizer, LearningRate,
+                     ClipNorm, ValidationSplit, EarlyStopping, Seed, Threads, Plot, Json, Quiet })
+            command.Add(option);
+    }
+
+    /// <summary>The network options of a parsed command line (and applies --threads).</summary>
+    public NetworkOptions Read(ParseResult parsed, IReadOnlyList<Callback> callbacks)
+    {
+        if (parsed.GetValue(Threads) is int threads)
+        {
+            if (threads < 1) throw new UsageException($"--threads must be at least 1, got {threads}.");
+            Gemm.MaxDegreeOfParallelism = threads;
+        }
+        var options = new NetworkOptions
+        {
+            Cell = NetworkOptions.ParseCell(parsed.GetValue(Cell)!),
+            Units = parsed.GetValue(Units),
+            Layers = parsed.GetValue(Layers),
+            Bidirectional = parsed.GetValue(Bidirectional),
+            Dropout = parsed.GetValue(Dropout),
+            Epochs = parsed.GetValue(Epochs),
+            BatchSize = parsed.GetValue(BatchSize),
+            Optimizer = parsed.GetValue(Optimizer)!,
+            LearningRate = parsed.GetValue(LearningRate),
+            ClipNorm = parsed.GetValue(ClipNorm),
+            ValidationSplit = parsed.GetValue(ValidationSplit),
+            EarlyStoppingPatience = parsed.GetValue(EarlyStopping),
+            Seed = parsed.GetValue(Seed),
+            Callbacks = callbacks,
+        };
+        options.Validate();
+        return options;
+    }
+}

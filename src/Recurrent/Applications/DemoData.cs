@@ -1,0 +1,75 @@
+using System.Text;
+
+namespace Recurrent.Applications;
+
+/// <summary>
+/// Built-in data for the demo and the examples: made by this code (sentences, text) or public figures (the airline
+/// passengers), so nothing has to be downloaded.
+/// </summary>
+public static class DemoData
+{
+    /// <summary>
+    /// Monthly international airline passengers in thousands, January 1949 to December 1960 (Box &amp; Jenkins, 1976,
+    /// series G): 144 values.
+    /// </summary>
+    public static IReadOnlyList<double> AirlinePassengers { get; } =
+    [
+        112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118,
+        115, 126, 141, 135, 125, 149, 170, 170, 158, 133, 114, 140,
+        145, 150, 178, 163, 172, 178, 199, 199, 184, 162, 146, 166,
+        171, 180, 193, 181, 183, 218, 230, 242, 209, 191, 172, 194,
+        196, 196, 236, 235, 229, 243, 264, 272, 237, 211, 180, 201,
+        204, 188, 235, 227, 234, 264, 302, 293, 259, 229, 203, 229,
+        242, 233, 267, 269, 270, 315, 364, 347, 312, 274, 237, 278,
+        284, 277, 317, 313, 318, 374, 413, 405, 355, 306, 271, 306,
+        315, 301, 356, 348, 355, 422, 465, 467, 404, 347, 305, 336,
+        340, 318, 362, 348, 363, 435, 491, 505, 404, 359, 310, 337,
+        360, 342, 406, 396, 420, 472, 548, 559, 463, 407, 362, 405,
+        417, 391, 419, 461, 472, 535, 622, 606, 508, 461, 390, 432,
+    ];
+
+    private static readonly string[] Positive = ["good", "happy", "great", "fine", "glad", "right"];
+    private static readonly string[] Negative = ["bad", "sad", "awful", "poor", "upset", "wrong"];
+
+    /// <summary>
+    /// Short sentiment sentences in the style of the RNN material's tiny example ("i am not very happy"): a negation
+    /// flips the label, so word order matters. Label "1" is positive, "0" negative.
+    /// </summary>
+    public static (string[] Texts, string[] Labels) Sentiment(int count, int seed)
+    {
+        var random = new Random(seed);
+        string[] openings = ["i am", "this is", "this was", "you are", "we were", "it is", "that was", "i was"];
+        string[] endings = ["", "", "now", "today", "at all", "right now"];
+        var texts = new string[count];
+        var labels = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            bool positiveWord = random.Next(2) == 0, negated = random.Next(3) == 0;
+            string word = positiveWord ? Positive[random.Next(Positive.Length)] : Negative[random.Next(Negative.Length)];
+            string very = random.Next(3) == 0 ? "very " : "";
+            texts[i] = $"{openings[random.Next(openings.Length)]} {(negated ? "not " : "")}{very}{word} {endings[random.Next(endings.Length)]}".Trim();
+            labels[i] = positiveWord ^ negated ? "1" : "0";
+        }
+        return (texts, labels);
+    }
+
+    /// <summary>
+    /// About <paramref name="characters"/> characters of nursery-rhyme-like sentences from a small grammar, for
+    /// character-level generation: regular enough that a small network learns words and punctuation quickly.
+    /// </summary>
+    public static string Rhymes(int characters, int seed)
+    {
+        var random = new Random(seed);
+        string[] subjects = ["the little cat", "the old dog", "a small bird", "the quiet fox", "my brother", "the red hen", "a tired sailor", "the king"];
+        string[] verbs = ["sat on", "ran to", "looked at", "sang to", "dreamed of", "walked by", "slept near", "waited for"];
+        string[] objects = ["the green hill", "the silver moon", "the wooden door", "a yellow boat", "the deep river", "the morning sun", "an open window", "the garden wall"];
+        string[] tails = [".", ", and then it rained.", " all day long.", " in the night.", ", singing softly.", "."];
+        var text = new StringBuilder();
+        while (text.Length < characters)
+        {
+            string sentence = $"{subjects[random.Next(subjects.Length)]} {verbs[random.Next(verbs.Length)]} {objects[random.Next(objects.Length)]}{tails[random.Next(tails.Length)]}";
+            text.Append(char.ToUpperInvariant(sentence[0])).Append(sentence, 1, sentence.Length - 1).Append(random.Next(4) == 0 ? "\n" : " ");
+        }
+        return text.ToString();
+    }
+}
