@@ -20,6 +20,7 @@ internal sealed class NetworkOptionSet
     public Option<double?> ClipNorm { get; } = new("--clip-norm") { Description = "Clip each gradient to this norm." };
     public Option<double> ValidationSplit { get; } = new("--validation-split") { Description = "Fraction of the training data held out (the last part)." };
     public Option<int?> EarlyStopping { get; } = new("--early-stopping") { Description = "Stop after PATIENCE epochs without improvement and keep the best weights." };
+    public Option<bool> NoShuffle { get; } = new("--no-shuffle") { Description = "Keep the training samples in order instead of reshuffling each epoch." };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed for weights, dropout and shuffling.", DefaultValueFactory = _ => 1 };
     public Option<int?> Threads { get; } = new("--threads") { Description = "Threads for matrix products (default: all cores)." };
     public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG chart here." };
@@ -29,7 +30,7 @@ internal sealed class NetworkOptionSet
     public void AddTo(Command command)
     {
         foreach (Option option in new Option[] { Cell, Units, Layers, Bidirectional, Dropout, Epochs, BatchSize, Optimizer, LearningRate,
-                     ClipNorm, ValidationSplit, EarlyStopping, Seed, Threads, Plot, Json, Quiet })
+                     ClipNorm, ValidationSplit, EarlyStopping, NoShuffle, Seed, Threads, Plot, Json, Quiet })
             command.Add(option);
     }
 
@@ -55,6 +56,7 @@ internal sealed class NetworkOptionSet
             ClipNorm = parsed.GetValue(ClipNorm),
             ValidationSplit = parsed.GetValue(ValidationSplit),
             EarlyStoppingPatience = parsed.GetValue(EarlyStopping),
+            Shuffle = !parsed.GetValue(NoShuffle),
             Seed = parsed.GetValue(Seed),
             Callbacks = callbacks,
         };

@@ -108,7 +108,7 @@ public sealed class Forecaster
         float[] scaled = forecaster.Scaled(series);
         var (x, y) = TimeSeries.Windows<float>(scaled.AsSpan(0, trainEnd), options.Window, options.Horizon);
         forecaster.History = model.Fit(x, y, network.Epochs, network.BatchSize, network.ValidationSplit,
-            callbacks: network.TrainingCallbacks(network.ValidationSplit > 0), verbose: 0);
+            shuffle: network.Shuffle, callbacks: network.TrainingCallbacks(network.ValidationSplit > 0), verbose: 0);
         if (options.TestSize > 0) forecaster.TestReport = forecaster.Evaluate(series, trainEnd);
         return forecaster;
     }

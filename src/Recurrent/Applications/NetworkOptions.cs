@@ -57,6 +57,9 @@ public sealed record NetworkOptions
     /// <summary>Stop after this many epochs without improvement of the validation loss (or the loss), restoring the best weights.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
+    /// <summary>Reshuffle the training samples every epoch (Keras' default); false keeps their order.</summary>
+    public bool Shuffle { get; init; } = true;
+
     /// <summary>Seed for weights, dropout and shuffling.</summary>
     public int Seed { get; init; } = 1;
 

@@ -104,7 +104,7 @@ public sealed class TextClassifier
         (Tensor<float>, Tensor<float>)? validationData = validation is var (vTexts, vLabels)
             ? (classifier.Encode(vTexts), classifier.EncodeLabels(vLabels)) : null;
         classifier.History = model.Fit(x, y, network.Epochs, network.BatchSize, network.ValidationSplit, validationData,
-            callbacks: network.TrainingCallbacks(network.ValidationSplit > 0 || validation is not null), verbose: 0);
+            shuffle: network.Shuffle, callbacks: network.TrainingCallbacks(network.ValidationSplit > 0 || validation is not null), verbose: 0);
         return classifier;
     }
 

@@ -64,7 +64,7 @@ public sealed class TextGenerator
         var generator = new TextGenerator(BuildModel(tokenizer.VocabularySize, options, network), tokenizer, options.SeqLength);
         var (x, y) = generator.Sequences(text);
         generator.History = generator.Model.Fit(x, y, network.Epochs, network.BatchSize, network.ValidationSplit,
-            callbacks: network.TrainingCallbacks(network.ValidationSplit > 0), verbose: 0);
+            shuffle: network.Shuffle, callbacks: network.TrainingCallbacks(network.ValidationSplit > 0), verbose: 0);
         return generator;
     }
 
