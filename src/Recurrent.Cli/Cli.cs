@@ -52,7 +52,7 @@ public static class Cli
 
     private static bool IsBadInput(Exception e) => e is UsageException or ArgumentException or FileNotFoundException
         or DirectoryNotFoundException or InvalidModelFileException or InvalidDataException or ShapeException or Models.TrainingDivergedException
-        or UnauthorizedAccessException or IOException;
+        or UnauthorizedAccessException or IOException or FormatException or KeyNotFoundException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -90,9 +90,12 @@ public static class SafeTensors
         JsonElement header;
         try
         {
-            using JsonDocument document = JsonDocument.Parse(bytes.Slice(8, (int)headerLength).ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            // Strict UTF-8 first: the JSON reader would otherwise fail later, on first access to a damaged string.
+            string text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(8, (int)headerLength));
+            using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8 });
             header = document.RootElement.Clone();
         }
+        catch (DecoderFallbackException e) { throw new InvalidModelFileException($"{source}: the header is not valid UTF-8.", e); }
         catch (JsonException e) { throw new InvalidModelFileException($"{source}: the header is not valid JSON ({e.Message}).", e); }
         if (header.ValueKind != JsonValueKind.Object) throw new InvalidModelFileException($"{source}: the header is not a JSON object.");
 

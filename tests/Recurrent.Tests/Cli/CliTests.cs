@@ -1,0 +1,191 @@
+using System.Text;
+using Recurrent.Applications;
+using RecurrentCli = Recurrent.Cli.Cli;
+
+namespace Recurrent.Tests.Cli;
+
+/// <summary>The `recurrent` command in-process: results, exit codes and one-line error messages.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("recurrent-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_folder, name);
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = RecurrentCli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string SentimentFile(string name, int count, int seed)
+    {
+        var (texts, labels) = DemoData.Sentiment(count, seed);
+        var content = new StringBuilder("text\tlabel\n");
+        for (int i = 0; i < count; i++) content.Append(texts[i]).Append('\t').Append(labels[i]).Append('\n');
+        File.WriteAllText(PathOf(name), content.ToString());
+        return PathOf(name);
+    }
+
+    private string SeriesFile(string name, int count)
+    {
+        var content = new StringBuilder("\"Month\",\"Value\"\r\n");
+        for (int i = 0; i < count; i++) content.Append($"\"m{i}\",{DemoData.AirlinePassengers[i % 144]}").Append(i < count - 1 ? "\r\n" : "");
+        File.WriteAllText(PathOf(name), content.ToString());
+        return PathOf(name);
+    }
+
+    private static void AssertBadInput((int Code, string Output, string Error) result, string expected)
+    {
+        Assert.Equal(1, result.Code);
+        Assert.Contains(expected, result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
+    [Fact]
+    public void Classify_trains_saves_predicts_evaluates_and_summarises()
+    {
+        string train = SentimentFile("train.tsv", 300, 1), test = SentimentFile("test.tsv", 60, 2), model = PathOf("s.rnn");
+        var trained = Run("train", "classify", "--data", train, "--test-data", test, "--model", model, "--units", "16",
+            "--epochs", "15", "--lr", "0.01", "--quiet", "--json", PathOf("metrics.json"), "--plot", PathOf("loss.png"));
+        Assert.True(trained.Code == 0, trained.Error);
+        Assert.Contains("test", trained.Output);
+        Assert.Contains("\"test\"", File.ReadAllText(PathOf("metrics.json")));
+        Assert.True(new FileInfo(PathOf("loss.png")).Length > 1000);
+
+        var predicted = Run("predict", "--model", model, "--text", "i am very happy");
+        Assert.Equal(0, predicted.Code);
+        Assert.StartsWith("1\t", predicted.Output);
+
+        var evaluated = Run("evaluate", "--model", model, "--data", test, "--json", PathOf("eval.json"));
+        Assert.Equal(0, evaluated.Code);
+        Assert.Contains("accuracy", File.ReadAllText(PathOf("eval.json")));
+
+        var summary = Run("summary", "--model", model);
+        Assert.Equal(0, summary.Code);
+        Assert.Contains("(Embedding)", summary.Output);
+        Assert.Contains("application: classify", summary.Output);
+    }
+
+    [Fact]
+    public void Generate_is_deterministic_when_greedy_and_reproducible_when_seeded()
+    {
+        File.WriteAllText(PathOf("text.txt"), DemoData.Rhymes(4000, 1));
+        string model = PathOf("g.rnn");
+        var trained = Run("train", "generate", "--data", PathOf("text.txt"), "--seq-length", "32", "--units", "32", "--epochs", "3", "--quiet", "--model", model);
+        Assert.True(trained.Code == 0, trained.Error);
+        string Generate(params string[] extra) => Run(["generate", "--model", model, "--prompt", "The ", "--length", "40", .. extra]).Output;
+        Assert.Equal(Generate("--temperature", "0"), Generate("--temperature", "0"));
+        Assert.Equal(Generate("--seed", "5"), Generate("--seed", "5"));
+        Assert.StartsWith("The ", Generate("--temperature", "0"));
+    }
+
+    [Fact]
+    public void Forecast_trains_reports_the_baseline_and_forecasts()
+    {
+        string data = SeriesFile("series.csv", 60), model = PathOf("f.rnn");
+        var trained = Run("train", "forecast", "--data", data, "--column", "Value", "--window", "6", "--test-size", "6",
+            "--units", "8", "--epochs", "5", "--quiet", "--json", PathOf("f.json"), "--model", model);
+        Assert.True(trained.Code == 0, trained.Error);
+        Assert.Contains("baseline_rmse", File.ReadAllText(PathOf("f.json")));
+        var forecast = Run("forecast", "--model", model, "--data", data, "--steps", "3", "--plot", PathOf("f.png"));
+        Assert.Equal(0, forecast.Code);
+        Assert.Equal(3, forecast.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(File.Exists(PathOf("f.png")));
+    }
+
+    [Fact]
+    public void Predict_runs_the_network_on_a_raw_tensor_from_json_or_npy()
+    {
+        string data = SeriesFile("series.csv", 40), model = PathOf("f.rnn");
+        Assert.Equal(0, Run("train", "forecast", "--data", data, "--column", "Value", "--window", "4", "--epochs", "1", "--quiet", "--model", model).Code);
+        File.WriteAllText(PathOf("x.json"), """{"shape": [1, 4, 1], "data": [0.1, 0.2, 0.3, 0.4]}""");
+        var fromJson = Run("predict", "--model", model, "--input", PathOf("x.json"), "--output", PathOf("y.json"));
+        Assert.True(fromJson.Code == 0, fromJson.Error);
+        Assert.StartsWith("{\"shape\":[1,1],\"data\":[", File.ReadAllText(PathOf("y.json")));
+
+        // The same tensor as a NumPy float64 .npy file gives the same output.
+        string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 4, 1), }";
+        header = header.PadRight(117) + "\n";   // 10-byte preamble + 118 = 128, a multiple of 64 as NumPy writes
+        var npy = new List<byte> { 0x93 };
+        npy.AddRange(Encoding.ASCII.GetBytes("NUMPY"));
+        npy.AddRange([1, 0]);
+        npy.AddRange(BitConverter.GetBytes((ushort)header.Length));
+        npy.AddRange(Encoding.ASCII.GetBytes(header));
+        foreach (double v in new[] { 0.1, 0.2, 0.3, 0.4 }) npy.AddRange(BitConverter.GetBytes(v));
+        File.WriteAllBytes(PathOf("x.npy"), npy.ToArray());
+        var fromNpy = Run("predict", "--model", model, "--input", PathOf("x.npy"), "--output", PathOf("z.json"));
+        Assert.True(fromNpy.Code == 0, fromNpy.Error);
+        Assert.Equal(File.ReadAllText(PathOf("y.json")), File.ReadAllText(PathOf("z.json")));
+    }
+
+    [Fact]
+    public void A_missing_data_file_is_named() =>
+        AssertBadInput(Run("train", "classify", "--data", PathOf("nope.tsv"), "--model", PathOf("m.rnn")), "nope.tsv");
+
+    [Fact]
+    public void An_empty_file_is_named()
+    {
+        File.WriteAllText(PathOf("empty.csv"), "");
+        AssertBadInput(Run("train", "forecast", "--data", PathOf("empty.csv"), "--column", "Value", "--model", PathOf("m.rnn")), "empty");
+    }
+
+    [Fact]
+    public void A_missing_column_is_named()
+    {
+        string data = SeriesFile("series.csv", 30);
+        AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Price", "--model", PathOf("m.rnn")), "Price");
+    }
+
+    [Fact]
+    public void A_non_numeric_value_names_its_line()
+    {
+        File.WriteAllText(PathOf("bad.csv"), "Month,Value\n1,10\n2,eleven\n3,12\n");
+        AssertBadInput(Run("train", "forecast", "--data", PathOf("bad.csv"), "--column", "Value", "--model", PathOf("m.rnn")), "line 3");
+    }
+
+    [Fact]
+    public void Too_few_rows_for_the_window_say_how_many_are_needed()
+    {
+        string data = SeriesFile("short.csv", 10);
+        AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Value", "--window", "12", "--model", PathOf("m.rnn")), "need at least 13");
+    }
+
+    [Fact]
+    public void An_unknown_option_is_named() =>
+        AssertBadInput(Run("train", "classify", "--data", "x.tsv", "--model", "m.rnn", "--colour", "blue"), "--colour");
+
+    [Fact]
+    public void A_truncated_model_file_is_refused()
+    {
+        string data = SeriesFile("series.csv", 40), model = PathOf("f.rnn");
+        Assert.Equal(0, Run("train", "forecast", "--data", data, "--column", "Value", "--window", "4", "--epochs", "1", "--quiet", "--model", model).Code);
+        byte[] bytes = File.ReadAllBytes(model);
+        File.WriteAllBytes(PathOf("cut.rnn"), bytes[..(bytes.Length - 100)]);
+        AssertBadInput(Run("forecast", "--model", PathOf("cut.rnn"), "--data", data), "cut.rnn");
+        bytes[20] ^= 0xFF;
+        File.WriteAllBytes(PathOf("flipped.rnn"), bytes);
+        AssertBadInput(Run("summary", "--model", PathOf("flipped.rnn")), "flipped.rnn");
+    }
+
+    [Fact]
+    public void A_model_of_the_wrong_kind_is_refused()
+    {
+        string data = SeriesFile("series.csv", 40), model = PathOf("f.rnn");
+        Assert.Equal(0, Run("train", "forecast", "--data", data, "--column", "Value", "--window", "4", "--epochs", "1", "--quiet", "--model", model).Code);
+        AssertBadInput(Run("generate", "--model", model, "--prompt", "x"), "this is a 'forecast' model, but this command needs a 'generate' model");
+    }
+
+    [Fact]
+    public void Version_and_help_succeed()
+    {
+        Assert.Equal(0, Run("--version").Code);
+        var help = Run("--help");
+        Assert.Equal(0, help.Code);
+        Assert.Contains("demo", help.Output);
+    }
+}
