@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Recurrent.IO;
 using Recurrent.Tensors;
-using RecurrentCli = Recurrent.Cli.Cli;
+using Recurrent.Tests.Cli;
 
 namespace Recurrent.Acceptance;
 
@@ -16,13 +16,7 @@ public sealed class ApplicationTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_folder, name);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = RecurrentCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRun.Run(args);
 
     private JsonNode Json(string name) => JsonNode.Parse(File.ReadAllText(PathOf(name)))!;
 

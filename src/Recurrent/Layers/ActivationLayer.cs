@@ -11,7 +11,7 @@ namespace Recurrent.Layers;
 /// Tensor&lt;float&gt; p = softmax.Forward(logits);   // [B, classes], each row sums to 1
 /// </code>
 /// </example>
-public sealed class ActivationLayer<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+public sealed class ActivationLayer<T> : WeightlessLayer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private Tensor<T>? _input, _output;
 
@@ -26,21 +26,6 @@ public sealed class ActivationLayer<T> : Layer<T> where T : struct, IFloatingPoi
 
     /// <inheritdoc/>
     public override string TypeName => "Activation";
-
-    /// <inheritdoc/>
-    public override bool IsBuilt => true;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<Parameter<T>> Parameters => [];
-
-    /// <inheritdoc/>
-    public override void Build(ReadOnlySpan<int> inputShape) { }
-
-    /// <inheritdoc/>
-    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
-
-    /// <inheritdoc/>
-    protected override void BuildFromWeights(IReadOnlyList<Tensor<T>> weights) { }
 
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input, bool training = false)

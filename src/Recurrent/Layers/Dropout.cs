@@ -13,7 +13,7 @@ namespace Recurrent.Layers;
 /// Tensor&lt;float&gt; y = dropout.Forward(x, training: true);   // same shape as x
 /// </code>
 /// </example>
-public sealed class Dropout<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+public sealed class Dropout<T> : WeightlessLayer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private T[]? _scale;
     private int[] _shape = [];
@@ -31,21 +31,6 @@ public sealed class Dropout<T> : Layer<T> where T : struct, IFloatingPointIeee75
 
     /// <inheritdoc/>
     public override string TypeName => "Dropout";
-
-    /// <inheritdoc/>
-    public override bool IsBuilt => true;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<Parameter<T>> Parameters => [];
-
-    /// <inheritdoc/>
-    public override void Build(ReadOnlySpan<int> inputShape) { }
-
-    /// <inheritdoc/>
-    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
-
-    /// <inheritdoc/>
-    protected override void BuildFromWeights(IReadOnlyList<Tensor<T>> weights) { }
 
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input, bool training = false)

@@ -8,7 +8,7 @@ namespace Recurrent.Layers;
 /// masked for the layers downstream (recurrent layers then carry their state over them).
 /// </summary>
 /// <example><code>var masking = new Masking&lt;float&gt;(0f);   // [B, T, F] → same, plus a [B, T] mask</code></example>
-public sealed class Masking<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+public sealed class Masking<T> : WeightlessLayer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private bool[,]? _mask;
     private int[] _shape = [];
@@ -24,21 +24,6 @@ public sealed class Masking<T> : Layer<T> where T : struct, IFloatingPointIeee75
 
     /// <inheritdoc/>
     public override string TypeName => "Masking";
-
-    /// <inheritdoc/>
-    public override bool IsBuilt => true;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<Parameter<T>> Parameters => [];
-
-    /// <inheritdoc/>
-    public override void Build(ReadOnlySpan<int> inputShape) { }
-
-    /// <inheritdoc/>
-    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
-
-    /// <inheritdoc/>
-    protected override void BuildFromWeights(IReadOnlyList<Tensor<T>> weights) { }
 
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input, bool[,]? mask, bool training, out bool[,]? outputMask)

@@ -3,13 +3,11 @@ using Recurrent.Tensors;
 
 namespace Recurrent.Layers;
 
-/// <summary>A layer without weights that only moves values around (RepeatVector, Flatten).</summary>
-public abstract class ShapeLayer<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+/// <summary>A layer without weights: always built, nothing to initialise or set.</summary>
+public abstract class WeightlessLayer<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
 {
-    private int[] _inputShape = [];
-
     /// <summary>Names the layer.</summary>
-    protected ShapeLayer(string? name, string prefix) : base(name, prefix) { }
+    protected WeightlessLayer(string? name, string prefix, int? seed = null) : base(name, prefix, seed) { }
 
     /// <inheritdoc/>
     public override bool IsBuilt => true;
@@ -21,7 +19,19 @@ public abstract class ShapeLayer<T> : Layer<T> where T : struct, IFloatingPointI
     public override void Build(ReadOnlySpan<int> inputShape) { }
 
     /// <inheritdoc/>
+    public override int[] ComputeOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+    /// <inheritdoc/>
     protected override void BuildFromWeights(IReadOnlyList<Tensor<T>> weights) { }
+}
+
+/// <summary>A layer that only moves values around (RepeatVector, Flatten).</summary>
+public abstract class ShapeLayer<T> : WeightlessLayer<T> where T : struct, IFloatingPointIeee754<T>
+{
+    private int[] _inputShape = [];
+
+    /// <summary>Names the layer.</summary>
+    protected ShapeLayer(string? name, string prefix) : base(name, prefix) { }
 
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input, bool training = false)

@@ -1,6 +1,5 @@
 using System.Text;
 using Recurrent.Applications;
-using RecurrentCli = Recurrent.Cli.Cli;
 
 namespace Recurrent.Tests.Cli;
 
@@ -13,13 +12,7 @@ public sealed class CliTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_folder, name);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = RecurrentCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRun.Run(args);
 
     private string SentimentFile(string name, int count, int seed)
     {
