@@ -21,6 +21,7 @@
 using System.Numerics;
 using Recurrent.Kernels;
 using Recurrent.Kernels.Activations;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Recurrent.Cells;
 
@@ -110,8 +111,10 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
             Span<T> row = cache.Slice(b * width, width);
             _activation.Forward(row.Slice(2 * h, h), row.Slice(5 * h, h));
             ReadOnlySpan<T> z = row.Slice(3 * h, h), candidate = row.Slice(5 * h, h), hPrev = previous.Slice(b * h, h);
+            // z ⊙ h_{t-1} + (1 − z) ⊙ ĥ = ĥ + z ⊙ (h_{t-1} − ĥ)
             Span<T> hNext = next.Slice(b * h, h);
-            for (int j = 0; j < h; j++) hNext[j] = z[j] * hPrev[j] + (T.One - z[j]) * candidate[j];
+            TensorPrimitives.Subtract(hPrev, candidate, hNext);
+            TensorPrimitives.FusedMultiplyAdd(z, hNext, candidate, hNext);
         }
     }
 

@@ -14,6 +14,7 @@
 //   dc_{t-1} = dĉ ⊙ f,   dh_{t-1} = da · Rᵀ
 using System.Numerics;
 using Recurrent.Kernels.Activations;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Recurrent.Cells;
 
@@ -58,10 +59,10 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPo
             _recurrentActivation.Forward(pre.Slice(3 * h, h), gates.Slice(3 * h, h));
             ReadOnlySpan<T> cPrev = previousCell.Slice(b * h, h);
             Span<T> c = cell.Slice(b * h, h);
-            for (int j = 0; j < h; j++) c[j] = gates[h + j] * cPrev[j] + gates[j] * gates[2 * h + j];
+            TensorPrimitives.Multiply(gates.Slice(h, h), cPrev, c);                           // f ⊙ c_{t-1}
+            TensorPrimitives.FusedMultiplyAdd(gates[..h], gates.Slice(2 * h, h), c, c);       // + i ⊙ g
             _activation.Forward(c, cellActivation);
-            Span<T> hRow = hidden.Slice(b * h, h);
-            for (int j = 0; j < h; j++) hRow[j] = gates[3 * h + j] * cellActivation[j];
+            TensorPrimitives.Multiply(gates.Slice(3 * h, h), cellActivation, hidden.Slice(b * h, h));
         }
     }
 

@@ -172,9 +172,13 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     /// Runs the layer over <paramref name="input"/> [B, T, I], starting from <paramref name="initialState"/> ([B, H] each;
     /// zeros when null) with an optional <paramref name="mask"/> [B, T] (false = padded step).
     /// </summary>
+    /// <remarks>
+    /// Pass the result of the previous call as <paramref name="reuse"/> to have it overwritten instead of allocating
+    /// new output and state tensors: with the same shapes, a call then allocates nothing.
+    /// </remarks>
     /// <exception cref="ShapeException">A shape does not fit; the message names the layer and both shapes.</exception>
     public RecurrentOutput<T> ForwardSequence(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState = null,
-        bool[,]? mask = null, bool training = false)
+        bool[,]? mask = null, bool training = false, RecurrentOutput<T>? reuse = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank != 3)
@@ -227,7 +231,9 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
                         buffers.State(k, s, units).Slice(b * units, units).CopyTo(buffers.State(k, s + 1, units).Slice(b * units, units));
         }
 
-        Tensor<T> output = ReturnSequences ? Tensor<T>.Zeros(batch, steps, units) : Tensor<T>.Zeros(batch, units);
+        bool reusable = Reusable(reuse, batch, steps, cell.StateCount);
+        Tensor<T> output = reusable ? reuse!.Output : ReturnSequences ? Tensor<T>.Zeros(batch, steps, Units) : Tensor<T>.Zeros(batch, Units);
+        if (reusable && _hasMask) output.Span.Clear();
         for (int s = ReturnSequences ? 0 : steps - 1; s < steps; s++)
         {
             ReadOnlySpan<T> hidden = buffers.State(0, s + 1, units);
@@ -238,11 +244,31 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
                 hidden.Slice(b * units, units).CopyTo(output.Data.AsSpan(offset, units));
             }
         }
+        if (reusable)
+        {
+            for (int k = 0; k < cell.StateCount; k++) buffers.State(k, steps, units).CopyTo(reuse!.States[k].Span);
+            if (Stateful) _carriedStates = reuse!.States.Select(state => state.Clone()).ToArray();
+            return reuse!;
+        }
         var states = new Tensor<T>[cell.StateCount];
         for (int k = 0; k < states.Length; k++)
             states[k] = Tensor<T>.FromValues(buffers.State(k, steps, units), batch, units);
         if (Stateful) _carriedStates = states.Select(state => state.Clone()).ToArray();
         return new RecurrentOutput<T>([output], states);
+    }
+
+    // Whether a previous result has exactly the shapes this call produces (checked without allocating).
+    private bool Reusable(RecurrentOutput<T>? reuse, int batch, int steps, int stateCount)
+    {
+        if (reuse is null || reuse.Outputs.Count != 1 || reuse.States.Count != stateCount) return false;
+        Tensor<T> output = reuse.Output;
+        bool outputFits = ReturnSequences
+            ? output.Rank == 3 && output.Dim(0) == batch && output.Dim(1) == steps && output.Dim(2) == Units
+            : output.Rank == 2 && output.Dim(0) == batch && output.Dim(1) == Units;
+        if (!outputFits) return false;
+        for (int k = 0; k < stateCount; k++)
+            if (reuse.States[k].Rank != 2 || reuse.States[k].Dim(0) != batch || reuse.States[k].Dim(1) != Units) return false;
+        return true;
     }
 
     /// <summary>Forgets the states a stateful layer carried over (the next batch starts from zeros).</summary>
@@ -252,16 +278,19 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     private T[][]? DropoutMasks(int batch, int features, int gates)
     {
         if (Dropout is <= 0 or >= 1) return null;
-        if (RecurrentDropout is <= 0 or >= 1)
-        {
-            T[] shared = NewMask(batch * features, Dropout);
-            return Enumerable.Repeat(shared, gates).ToArray();
-        }
-        return Enumerable.Range(0, gates).Select(_ => NewMask(batch * features, Dropout)).ToArray();
+        bool perGate = RecurrentDropout is > 0 and < 1;
+        var masks = new T[gates][];
+        for (int g = 0; g < gates; g++) masks[g] = perGate || g == 0 ? NewMask(batch * features, Dropout) : masks[0];
+        return masks;
     }
 
-    private T[][]? RecurrentDropoutMasks(int batch, int gates) =>
-        RecurrentDropout is <= 0 or >= 1 ? null : Enumerable.Range(0, gates).Select(_ => NewMask(batch * Units, RecurrentDropout)).ToArray();
+    private T[][]? RecurrentDropoutMasks(int batch, int gates)
+    {
+        if (RecurrentDropout is <= 0 or >= 1) return null;
+        var masks = new T[gates][];
+        for (int g = 0; g < gates; g++) masks[g] = NewMask(batch * Units, RecurrentDropout);
+        return masks;
+    }
 
     private T[] NewMask(int length, double rate)
     {
@@ -349,6 +378,9 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
         return new RecurrentGradients<T>(inputGradient, initialGradients);
     }
 
+    RecurrentOutput<T> ISequenceLayer<T>.ForwardSequence(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState, bool[,]? mask, bool training) =>
+        ForwardSequence(input, initialState, mask, training);
+
     RecurrentGradients<T> ISequenceLayer<T>.BackwardSequence(IReadOnlyList<Tensor<T>?> outputGradients, IReadOnlyList<Tensor<T>?>? stateGradients)
     {
         if (outputGradients.Count != 1)
@@ -384,7 +416,10 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
             return;
         }
         if (_maskedStateGradients.Length != Cell.StateCount || _maskedStateGradients[0].Length != batch * Units)
-            _maskedStateGradients = Enumerable.Range(0, Cell.StateCount).Select(_ => new T[batch * Units]).ToArray();
+        {
+            _maskedStateGradients = new T[Cell.StateCount][];
+            for (int k = 0; k < _maskedStateGradients.Length; k++) _maskedStateGradients[k] = new T[batch * Units];
+        }
         for (int b = 0; b < batch; b++)
         {
             bool seenUnmasked = false;

@@ -190,4 +190,26 @@ public class RecurrentLayerBehaviourTests
         Assert.Equal(a.Forward(x).Data, b.Forward(x).Data);
         Assert.Equal(a.GetWeights().SelectMany(w => w.Data), b.GetWeights().SelectMany(w => w.Data));
     }
+
+    [Theory]
+    [InlineData("simple_rnn")]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    [InlineData("gru_reset_before")]
+    public void Forward_into_a_reused_result_allocates_nothing_and_gives_the_same_numbers(string kind)
+    {
+        RecurrentLayer<double> layer = NewLayer(kind, "tanh", "sigmoid");
+        Tensor<double> x = RandomInput(9);
+        RecurrentOutput<double> fresh = layer.ForwardSequence(x);
+        double[] expected = fresh.Output.Data.ToArray();
+        RecurrentOutput<double> reused = layer.ForwardSequence(x, reuse: fresh);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) reused = layer.ForwardSequence(x, reuse: reused);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Same(fresh, reused);
+        Assert.Equal(expected, reused.Output.Data);
+        Assert.Equal(0, allocated);
+    }
 }
