@@ -27,6 +27,7 @@ public static class Cli
             GenerateCommand.Create(console),
             ForecastCommand.Create(console),
             SummaryCommand.Create(console),
+            BenchCommand.Create(console),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))

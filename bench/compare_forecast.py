@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Airline passengers forecasting, Recurrent vs PyTorch, same protocol, 3 seeds each.
+
+Both sides: the Passengers column (144 months); the last 24 held out; a min-max scaler fitted on the first
+120 values only; every window of 12 scaled values -> the next value inside the first 120 (108 windows),
+reshuffled each epoch; LSTM(50) (last output) -> Dense(1); MSE; Adam lr 0.001; batch 16; 300 epochs. Test:
+one-step predictions of each of the last 24 values from the 12 true values before it, inverse-scaled, RMSE
+in passengers (thousands). Each framework initialises weights and shuffles with its own defaults and seeds.
+
+Passes when our mean test RMSE beats the persistence baseline (repeat last month) and is at most 10 % above
+PyTorch's mean (being better is fine). Exit code 0 / 1.
+"""
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+import recurrent_cli
+
+WINDOW, TEST_SIZE, UNITS, EPOCHS, BATCH, LR = 12, 24, 50, 300, 16, 0.001
+MARGIN = 1.10  # ours <= 1.1 x PyTorch's mean RMSE
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("data", nargs="?", default=recurrent_cli.REPO.parent / "shared/data/airline-passengers.csv", type=Path)
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    return p.parse_args()
+
+
+def read_series(path):
+    with open(path, newline="") as f:  # csv copes with the file's CRLF and missing final newline
+        return [float(row["Passengers"]) for row in csv.DictReader(f)]
+
+
+def rmse(predictions, actual):
+    return (sum((p - a) ** 2 for p, a in zip(predictions, actual)) / len(actual)) ** 0.5
+
+
+class Forecaster(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(1, UNITS, batch_first=True)
+        self.dense = nn.Linear(UNITS, 1)
+
+    def forward(self, x):
+        return self.dense(self.lstm(x)[0][:, -1])
+
+
+def train_pytorch(series, seed):
+    """Test RMSE of one PyTorch run."""
+    torch.manual_seed(seed)
+    train_end = len(series) - TEST_SIZE
+    low, high = min(series[:train_end]), max(series[:train_end])  # fitted on the training part only
+    scaled = torch.tensor([(v - low) / (high - low) for v in series]).unsqueeze(-1)
+    starts = range(train_end - WINDOW)  # the target of the last window is series[train_end - 1]
+    x = torch.stack([scaled[i : i + WINDOW] for i in starts])
+    y = torch.stack([scaled[i + WINDOW] for i in starts])
+    model = Forecaster()
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)  # eps 1e-8 vs Keras' 1e-7: no visible effect
+    for _ in range(EPOCHS):
+        order = torch.randperm(len(x))
+        for b in range(0, len(x), BATCH):
+            batch = order[b : b + BATCH]
+            loss = nn.functional.mse_loss(model(x[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    with torch.no_grad():
+        windows = torch.stack([scaled[t - WINDOW : t] for t in range(train_end, len(series))])
+        predictions = (model(windows).squeeze(-1) * (high - low) + low).tolist()
+    return rmse(predictions, series[train_end:])
+
+
+def main():
+    a = parse_args()
+    torch.set_num_threads(2)
+    series = read_series(a.data)
+    baseline = rmse(series[-TEST_SIZE - 1 : -1], series[-TEST_SIZE:])  # persistence: repeat the last month
+
+    ours, theirs = [], []
+    for seed in a.seeds:
+        report, seconds = recurrent_cli.train("forecast", [
+            "--data", a.data, "--column", "Passengers", "--window", WINDOW, "--test-size", TEST_SIZE,
+            "--scale", "minmax", "--cell", "lstm", "--units", UNITS, "--epochs", EPOCHS, "--batch-size", BATCH,
+            "--lr", LR, "--seed", seed, "--threads", 2])
+        ours.append(report["test"]["rmse"])
+        print(f"seed {seed}: Recurrent RMSE {ours[-1]:6.2f}  ({seconds:5.1f} s, CLI baseline {report['test']['baseline_rmse']:.2f})", flush=True)
+        start = time.perf_counter()
+        theirs.append(train_pytorch(series, seed))
+        print(f"seed {seed}: PyTorch   RMSE {theirs[-1]:6.2f}  ({time.perf_counter() - start:5.1f} s)", flush=True)
+
+    ours_mean, theirs_mean = sum(ours) / len(ours), sum(theirs) / len(theirs)
+    print(f"persistence baseline RMSE {baseline:.2f}; {EPOCHS} epochs, LSTM({UNITS}), batch {BATCH}, window {WINDOW}, "
+          f"test {TEST_SIZE}; torch {torch.__version__}, 2 threads")
+    print(f"mean test RMSE: Recurrent {ours_mean:.2f}, PyTorch {theirs_mean:.2f} (ratio {ours_mean / theirs_mean:.3f})")
+    passed = ours_mean < baseline and ours_mean <= MARGIN * theirs_mean
+    print(f"{'PASS' if passed else 'FAIL'}: Recurrent {ours_mean:.2f} < baseline {baseline:.2f} "
+          f"and <= {MARGIN} x PyTorch = {MARGIN * theirs_mean:.2f}")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
