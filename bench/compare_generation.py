@@ -35,7 +35,8 @@ TOLERANCE = 0.05  # nats per character
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("data", nargs="?", default=recurrent_cli.REPO.parent / "shared/data/tinyshakespeare.txt", type=Path)
+    p.add_argument("data", nargs="?", default=recurrent_cli.REPO.parent / "shared/data/tinyshakespeare.txt", type=Path,
+                   help="plain text (default: ../shared/data/tinyshakespeare.txt next to the repository)")
     # Defaults sized so the whole script takes ~5-6 minutes on 2 cores (see docs/applications-vs-pytorch.md).
     p.add_argument("--chars", type=int, default=0, help="use only this many leading characters (0 = all)")
     p.add_argument("--seq-length", type=int, default=64)
@@ -127,8 +128,8 @@ def train_pytorch(text, a, our_model_file=None):
         model.set_keras_weights(*weights.values())  # stored in layer order
     elif a.torch_init == "keras":
         model.keras_init()
-    # Keras' Adam adds its epsilon (1e-7) to sqrt(v) before bias correction, PyTorch its 1e-8 after: a larger
-    # effective epsilon in Keras' first few hundred steps. Only the "ours" diagnostic copies Keras' form.
+    # Keras' Adam adds its epsilon 1e-7 to sqrt(v) before bias correction, PyTorch its 1e-8 after: in PyTorch's
+    # terms Keras' is 1e-7/sqrt(1-0.999^t), 3e-6 at the first step. Only the "ours" diagnostic copies Keras' form.
     optimizer = torch.optim.Adam(model.parameters(), lr=a.lr)
     step = 0
     for _ in range(a.epochs):
