@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+import keras_init
 import recurrent_cli
 
 TOLERANCE = 0.05  # nats per character
@@ -72,26 +73,16 @@ class CharLstm(nn.Module):
         return self.dense(self.lstm(self.embedding(x))[0])
 
     def set_keras_weights(self, embeddings, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
-        """Keras layouts: kernels are [in, out] (transposed here); LSTM gates are i, f, c, o in both."""
         with torch.no_grad():
             self.embedding.weight.copy_(embeddings)
-            self.lstm.weight_ih_l0.copy_(kernel.T)
-            self.lstm.weight_hh_l0.copy_(recurrent_kernel.T)
-            self.lstm.bias_ih_l0.copy_(bias)
-            # Keras has one bias, PyTorch two that add up: with both trained, Adam (steps ~lr per parameter)
-            # would move their sum twice as fast. Holding the second at zero is Keras' LSTM exactly.
-            self.lstm.bias_hh_l0.zero_()
-            self.lstm.bias_hh_l0.requires_grad_(False)
-            self.dense.weight.copy_(dense_kernel.T)
-            self.dense.bias.copy_(dense_bias)
+        keras_init.set_lstm(self.lstm, kernel, recurrent_kernel, bias)
+        keras_init.set_dense(self.dense, dense_kernel, dense_bias)
 
     def keras_init(self):
-        e, h, v = self.embedding.embedding_dim, self.lstm.hidden_size, self.embedding.num_embeddings
-        glorot = lambda rows, cols: torch.empty(rows, cols).uniform_(-1, 1) * (6 / (rows + cols)) ** 0.5
-        bias = torch.zeros(4 * h)
-        bias[h : 2 * h] = 1  # unit_forget_bias
-        self.set_keras_weights(torch.empty(v, e).uniform_(-0.05, 0.05), glorot(e, 4 * h),
-                               nn.init.orthogonal_(torch.empty(h, 4 * h)), bias, glorot(h, v), torch.zeros(v))
+        with torch.no_grad():
+            self.embedding.weight.uniform_(-0.05, 0.05)
+        keras_init.init_lstm(self.lstm)
+        keras_init.init_dense(self.dense)
 
 
 def read_model_file(path):
@@ -130,7 +121,7 @@ def train_pytorch(text, a, our_model_file=None):
         model.keras_init()
     # Keras' Adam adds its epsilon 1e-7 to sqrt(v) before bias correction, PyTorch its 1e-8 after: in PyTorch's
     # terms Keras' is 1e-7/sqrt(1-0.999^t), 3e-6 at the first step. Only the "ours" diagnostic copies Keras' form.
-    optimizer = torch.optim.Adam(model.parameters(), lr=a.lr)
+    optimizer = torch.optim.Adam(keras_init.trainable(model), lr=a.lr)
     step = 0
     for _ in range(a.epochs):
         for b in range(0, split, a.batch_size):  # the last, partial batch included, as Keras does

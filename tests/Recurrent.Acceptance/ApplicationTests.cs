@@ -34,7 +34,7 @@ public sealed class ApplicationTests : IDisposable
     public void Forecasting_the_airline_passengers_beats_the_persistence_baseline()
     {
         var result = Run("train", "forecast", "--data", SharedData.PathOf("airline-passengers.csv"), "--column", "Passengers",
-            "--window", "12", "--test-size", "24", "--units", "50", "--epochs", "300", "--batch-size", "16", "--seed", "1",
+            "--window", "12", "--test-size", "24", "--log", "--difference", "--units", "50", "--epochs", "300", "--batch-size", "16", "--seed", "1",
             "--quiet", "--json", PathOf("forecast.json"), "--model", PathOf("passengers.rnn"));
         Assert.True(result.Code == 0, result.Error);
         JsonNode test = Json("forecast.json")["test"]!;

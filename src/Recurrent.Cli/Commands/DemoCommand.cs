@@ -60,9 +60,9 @@ internal static class DemoCommand
         Charts.Loss(generator.History, Path.Combine(folder, "generator-loss.png"), "Character generator: loss per epoch");
 
         output.WriteLine();
-        output.WriteLine("3. Forecasting monthly airline passengers 1949–1960 (window 12, last 24 months held out)");
+        output.WriteLine("3. Forecasting monthly airline passengers 1949–1960 (window 12 of monthly log changes, last 24 months held out)");
         double[] passengers = [.. DemoData.AirlinePassengers];
-        Forecaster forecaster = console.Train(quiet, callbacks => Forecaster.Train(passengers, new ForecasterOptions { Column = "passengers", Window = 12, TestSize = 24 },
+        Forecaster forecaster = console.Train(quiet, callbacks => Forecaster.Train(passengers, new ForecasterOptions { Column = "passengers", Window = 12, TestSize = 24, Log = true, Difference = true },
             new NetworkOptions { Cell = CellKind.Lstm, Units = 50, Epochs = 300, BatchSize = 16, Seed = 1, Callbacks = callbacks }));
         var report = forecaster.TestReport!;
         output.WriteLine($"   test RMSE {report.Metrics["rmse"]:0.0} thousand passengers (persistence baseline {report.Metrics["baseline_rmse"]:0.0}), MAE {report.Metrics["mae"]:0.0} (baseline {report.Metrics["baseline_mae"]:0.0})");

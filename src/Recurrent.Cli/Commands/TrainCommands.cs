@@ -95,9 +95,11 @@ internal static class TrainCommands
         var horizon = new Option<int>("--horizon") { Description = "Future values it predicts.", DefaultValueFactory = _ => 1 };
         var testSize = new Option<int>("--test-size") { Description = "Hold out the last N targets as the test set." };
         var scale = new Option<string>("--scale") { Description = "minmax, standard or none (fitted on the training part).", DefaultValueFactory = _ => "minmax" };
+        var log = new Option<bool>("--log") { Description = "Model the logarithm of the values (growth proportional to the level; values must be positive)." };
+        var difference = new Option<bool>("--difference") { Description = "Model the change from one value to the next (for series with a trend)." };
         var model = Required("--model", "Where to save the model file.");
         var common = new NetworkOptionSet();
-        var command = new Command("forecast", "Time-series forecasting from a column of a CSV file.") { data, column, window, horizon, testSize, scale, model };
+        var command = new Command("forecast", "Time-series forecasting from a column of a CSV file.") { data, column, window, horizon, testSize, scale, log, difference, model };
         common.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -109,6 +111,8 @@ internal static class TrainCommands
                 Horizon = parsed.GetValue(horizon),
                 TestSize = parsed.GetValue(testSize),
                 Scale = parsed.GetValue(scale)!,
+                Log = parsed.GetValue(log),
+                Difference = parsed.GetValue(difference),
             };
             Forecaster forecaster = console.Train(parsed.GetValue(common.Quiet), callbacks =>
                 Forecaster.Train(series, options, common.Read(parsed, callbacks)));

@@ -82,7 +82,7 @@ public sealed class CliTests : IDisposable
     {
         string data = SeriesFile("series.csv", 60), model = PathOf("f.rnn");
         var trained = Run("train", "forecast", "--data", data, "--column", "Value", "--window", "6", "--test-size", "6",
-            "--units", "8", "--epochs", "5", "--quiet", "--json", PathOf("f.json"), "--model", model);
+            "--log", "--difference", "--units", "8", "--epochs", "5", "--quiet", "--json", PathOf("f.json"), "--model", model);
         Assert.True(trained.Code == 0, trained.Error);
         Assert.Contains("baseline_rmse", File.ReadAllText(PathOf("f.json")));
         var forecast = Run("forecast", "--model", model, "--data", data, "--steps", "3", "--plot", PathOf("f.png"));
