@@ -103,7 +103,6 @@ public static unsafe class Gemm
             {
                 A = pa, B = pb, C = pc, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
                 TransA = ta, TransB = tb, Alpha = alpha, Beta = beta, Dot = tb && !ta && m <= DotMaxRows,
-                NBlocks = (n + NC - 1) / NC, Blocks = (m + MC - 1) / MC * ((n + NC - 1) / NC),
             };
             if (Vector512.IsHardwareAccelerated) Schedule<T, Vector512<T>, V512<T>>(job);
             else if (Vector256.IsHardwareAccelerated) Schedule<T, Vector256<T>, V256<T>>(job);
@@ -124,8 +123,11 @@ public static unsafe class Gemm
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
     {
         // The block grid depends on the shape only, so which thread runs a block cannot change its result.
+        bool large = (long)job.M * job.N * job.K >= ParallelThreshold;
+        job.NBlocks = (job.N + NC - 1) / NC;
+        job.Blocks = (job.M + MC - 1) / MC * job.NBlocks;
         int threads = Math.Min(MaxDegreeOfParallelism, job.Blocks);
-        if (threads <= 1 || (long)job.M * job.N * job.K < ParallelThreshold)
+        if (threads <= 1 || !large)
         {
             for (int blk = 0; blk < job.Blocks; blk++) RunBlock<T, TV, TS>(in job, blk);
             return;
@@ -133,10 +135,13 @@ public static unsafe class Gemm
         RunParallel<T, TV, TS>(job, threads);
     }
 
-    // Separate so the closure is allocated only when the work is parallel.
     private static void RunParallel<T, TV, TS>(Job<T> job, int threads)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
-        => Parallel.For(0, job.Blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, blk => RunBlock<T, TV, TS>(in job, blk));
+        => WorkerPool.For(job.Blocks, threads, &RunBlock<T, TV, TS>, &job);
+
+    private static void RunBlock<T, TV, TS>(void* job, int blk)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
+        => RunBlock<T, TV, TS>(in *(Job<T>*)job, blk);
 
     private static void RunBlock<T, TV, TS>(in Job<T> job, int blk)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>

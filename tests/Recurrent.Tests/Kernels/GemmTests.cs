@@ -103,6 +103,65 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Parallel_products_do_not_allocate_in_steady_state()
+    {
+        int m = 150, n = 600, k = 64; // several blocks of C, run by the worker pool
+        var a = Random<float>(m * k, 6);
+        var b = Random<float>(k * n, 7);
+        var c = new float[m * n];
+        int saved = Gemm.MaxDegreeOfParallelism;
+        try
+        {
+            Gemm.MaxDegreeOfParallelism = 2;
+            for (int i = 0; i < 3; i++) Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 100; i++) Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+        finally
+        {
+            Gemm.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
+    public void Products_from_several_threads_at_once_all_finish_with_the_right_result()
+    {
+        // The worker pool runs one job at a time; other callers must fall back to running their blocks themselves,
+        // and workers must never miss a wake-up whatever the mix of thread counts (a lost one hangs the caller).
+        int m = 40, n = 600, k = 64;
+        var a = Random<float>(m * k, 8);
+        var b = Random<float>(k * n, 9);
+        var expected = new float[m * n];
+        GemmReference.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, expected, n);
+        int saved = Gemm.MaxDegreeOfParallelism;
+        try
+        {
+            int wrong = 0;
+            var callers = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+            {
+                var c = new float[m * n];
+                for (int i = 0; i < 500; i++)
+                {
+                    Gemm.MaxDegreeOfParallelism = 1 + (i + t) % 3;
+                    Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+                    for (int j = 0; j < c.Length; j++)
+                        if (Math.Abs(expected[j] - c[j]) > 1e-3f) Interlocked.Increment(ref wrong);
+                }
+            }) { IsBackground = true }).ToArray();
+            foreach (Thread caller in callers) caller.Start();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            foreach (Thread caller in callers)
+                Assert.True(caller.Join(deadline - DateTime.UtcNow > TimeSpan.Zero ? deadline - DateTime.UtcNow : TimeSpan.Zero), "concurrent products did not finish within 60 s");
+            Assert.Equal(0, wrong);
+        }
+        finally
+        {
+            Gemm.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
     public void Does_not_allocate_in_steady_state_below_the_parallel_threshold()
     {
         int m = 16, n = 100, k = 64;
