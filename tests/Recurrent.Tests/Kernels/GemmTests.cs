@@ -11,6 +11,14 @@ public sealed class GemmTestsCollection;
 [Collection(nameof(GemmTests))]
 public sealed class GemmTests
 {
+    // Runs a test that changes the process-wide thread limit, and puts the limit back whatever happens.
+    private static void KeepingThreadCount(Action test)
+    {
+        int saved = Gemm.MaxDegreeOfParallelism;
+        try { test(); }
+        finally { Gemm.MaxDegreeOfParallelism = saved; }
+    }
+
     // (m, n, k): zeros, ones, odd sizes around vector/tile widths, and sizes crossing the k (256),
     // row (144) and column (512) blocks; 1000 only where the reference stays cheap. Up to 16 rows with a
     // transposed B take the dot-product path, more rows the packed one.
@@ -81,8 +89,7 @@ public sealed class GemmTests
         var b = Random<float>(k * n, 4);
         var c0 = Random<float>(m * n, 5);
         int lda = transposeA ? m : k, ldb = transposeB ? k : n;
-        int saved = Gemm.MaxDegreeOfParallelism;
-        try
+        KeepingThreadCount(() =>
         {
             float[] Run(int threads)
             {
@@ -95,11 +102,7 @@ public sealed class GemmTests
             foreach (int threads in new[] { 2, 3 })
                 Assert.True(MemoryMarshal.AsBytes(single.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(Run(threads).AsSpan())),
                     $"{threads} threads differ from 1 thread");
-        }
-        finally
-        {
-            Gemm.MaxDegreeOfParallelism = saved;
-        }
+        });
     }
 
     [Fact]
@@ -109,19 +112,14 @@ public sealed class GemmTests
         var a = Random<float>(m * k, 6);
         var b = Random<float>(k * n, 7);
         var c = new float[m * n];
-        int saved = Gemm.MaxDegreeOfParallelism;
-        try
+        KeepingThreadCount(() =>
         {
             Gemm.MaxDegreeOfParallelism = 2;
             for (int i = 0; i < 3; i++) Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
             long before = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < 100; i++) Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
             Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
-        }
-        finally
-        {
-            Gemm.MaxDegreeOfParallelism = saved;
-        }
+        });
     }
 
     [Fact]
@@ -134,8 +132,7 @@ public sealed class GemmTests
         var b = Random<float>(k * n, 9);
         var expected = new float[m * n];
         GemmReference.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, expected, n);
-        int saved = Gemm.MaxDegreeOfParallelism;
-        try
+        KeepingThreadCount(() =>
         {
             int wrong = 0;
             var callers = Enumerable.Range(0, 4).Select(t => new Thread(() =>
@@ -154,11 +151,7 @@ public sealed class GemmTests
             foreach (Thread caller in callers)
                 Assert.True(caller.Join(deadline - DateTime.UtcNow > TimeSpan.Zero ? deadline - DateTime.UtcNow : TimeSpan.Zero), "concurrent products did not finish within 60 s");
             Assert.Equal(0, wrong);
-        }
-        finally
-        {
-            Gemm.MaxDegreeOfParallelism = saved;
-        }
+        });
     }
 
     [Fact]
