@@ -26,23 +26,9 @@ internal sealed record OnnxRecurrentWeights(float[] W, float[] R, float[]? Wb, f
         int width = GateCount(kind) * units;
         float[] w = ToRows(kind, kernel, inputSize, units), r = ToRows(kind, recurrentKernel, units, units);
         if (bias is null) return new(w, r, null, null);
-        float[] wb = PermuteBlocks(kind, bias.AsSpan(0, width), units, toOnnx: true);
-        float[] rb = bias.Length == 2 * width ? PermuteBlocks(kind, bias.AsSpan(width), units, toOnnx: true) : new float[width];
+        float[] wb = PermuteBlocks(kind, bias.AsSpan(0, width), units);
+        float[] rb = bias.Length == 2 * width ? PermuteBlocks(kind, bias.AsSpan(width), units) : new float[width];
         return new(w, r, wb, rb);
-    }
-
-    /// <summary>
-    /// Back to Keras: kernel, recurrent_kernel and bias ([G·H] = Wb + Rb, or [2, 3H] when <paramref name="twoBiasRows"/>).
-    /// </summary>
-    public (float[] Kernel, float[] RecurrentKernel, float[]? Bias) ToKeras(RecurrentKind kind, int inputSize, int units, bool twoBiasRows)
-    {
-        int width = GateCount(kind) * units;
-        float[] kernel = FromRows(kind, W, inputSize, units), recurrentKernel = FromRows(kind, R, units, units);
-        if (Wb is null || Rb is null) return (kernel, recurrentKernel, null);
-        float[] input = PermuteBlocks(kind, Wb, units, toOnnx: false), recurrent = PermuteBlocks(kind, Rb, units, toOnnx: false);
-        if (twoBiasRows) return (kernel, recurrentKernel, [.. input, .. recurrent]);
-        for (int i = 0; i < width; i++) input[i] += recurrent[i];
-        return (kernel, recurrentKernel, input);
     }
 
     // Keras [n, G·H] (column per gate unit) → ONNX [G·H, n] (row per gate unit), blocks reordered.
@@ -58,27 +44,11 @@ internal sealed record OnnxRecurrentWeights(float[] W, float[] R, float[]? Wb, f
         return rows;
     }
 
-    private static float[] FromRows(RecurrentKind kind, float[] rows, int n, int units)
+    private static float[] PermuteBlocks(RecurrentKind kind, ReadOnlySpan<float> keras, int units)
     {
-        int width = GateCount(kind) * units;
-        var keras = new float[n * width];
-        for (int row = 0; row < width; row++)
-        {
-            int column = KerasBlock(kind, row / units) * units + row % units;
-            for (int i = 0; i < n; i++) keras[i * width + column] = rows[row * n + i];
-        }
-        return keras;
-    }
-
-    private static float[] PermuteBlocks(RecurrentKind kind, ReadOnlySpan<float> source, int units, bool toOnnx)
-    {
-        var result = new float[source.Length];
-        for (int block = 0; block < source.Length / units; block++)
-        {
-            int keras = KerasBlock(kind, block);
-            (int from, int to) = toOnnx ? (keras, block) : (block, keras);
-            source.Slice(from * units, units).CopyTo(result.AsSpan(to * units, units));
-        }
-        return result;
+        var onnx = new float[keras.Length];
+        for (int block = 0; block < keras.Length / units; block++)
+            keras.Slice(KerasBlock(kind, block) * units, units).CopyTo(onnx.AsSpan(block * units, units));
+        return onnx;
     }
 }
