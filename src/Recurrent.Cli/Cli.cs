@@ -27,6 +27,7 @@ public static class Cli
             GenerateCommand.Create(console),
             ForecastCommand.Create(console),
             SummaryCommand.Create(console),
+            ExportCommand.Create(console),
             BenchCommand.Create(console),
         };
         ParseResult parsed = root.Parse(args);
@@ -53,7 +54,7 @@ public static class Cli
 
     private static bool IsBadInput(Exception e) => e is UsageException or ArgumentException or FileNotFoundException
         or DirectoryNotFoundException or InvalidModelFileException or InvalidDataException or ShapeException or Models.TrainingDivergedException
-        or UnauthorizedAccessException or IOException or FormatException or KeyNotFoundException;
+        or UnauthorizedAccessException or IOException or FormatException or KeyNotFoundException or NotSupportedException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Recurrent.Applications;
 using Recurrent.Cli.Output;
 using Recurrent.Data;
+using Recurrent.Interop.Onnx;
 using Recurrent.IO;
 
 namespace Recurrent.Cli.Commands;
@@ -175,6 +176,24 @@ internal static class SummaryCommand
             loaded.Model.Log = console.Out;
             loaded.Model.Summary();
             if (loaded.Preprocessing?["application"] is JsonNode application) console.Out.WriteLine($"application: {application}");
+        });
+        return command;
+    }
+}
+
+/// <summary><c>recurrent export</c>: a model file as ONNX.</summary>
+internal static class ExportCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var model = new Option<string>("--model") { Description = "A model file.", Required = true };
+        var onnx = new Option<string>("--onnx") { Description = "Write the network here as ONNX (opset 14, float32, dynamic batch and time).", Required = true };
+        var command = new Command("export", "Export a model's network to another format.") { model, onnx };
+        command.SetAction(parsed =>
+        {
+            string path = parsed.GetValue(onnx)!;
+            OnnxExporter.Export(ModelFile.Load<float>(EvaluateCommand.Existing(parsed.GetValue(model)!)).Model, path);
+            console.Out.WriteLine($"wrote {path} (ONNX opset {OnnxExporter.Opset}; the network only: preprocessing such as tokenizing or scaling stays with the model file)");
         });
         return command;
     }

@@ -166,6 +166,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Export_writes_onnx_and_names_what_onnx_cannot_hold()
+    {
+        string data = SeriesFile("series.csv", 40), model = PathOf("f.rnn");
+        Assert.Equal(0, Run("train", "forecast", "--data", data, "--column", "Value", "--window", "4", "--epochs", "1", "--quiet", "--model", model).Code);
+        var exported = Run("export", "--model", model, "--onnx", PathOf("f.onnx"));
+        Assert.True(exported.Code == 0, exported.Error);
+        Assert.StartsWith($"wrote {PathOf("f.onnx")} (ONNX opset 14", exported.Output);
+        Assert.True(new FileInfo(PathOf("f.onnx")).Length > 100);
+
+        string train = SentimentFile("train.tsv", 40, 1), classifier = PathOf("s.rnn");
+        Assert.Equal(0, Run("train", "classify", "--data", train, "--model", classifier, "--units", "4", "--epochs", "1", "--quiet").Code);
+        AssertBadInput(Run("export", "--model", classifier, "--onnx", PathOf("s.onnx")), "mask_zero");
+        Assert.False(File.Exists(PathOf("s.onnx")));
+    }
+
+    [Fact]
     public void A_model_of_the_wrong_kind_is_refused()
     {
         string data = SeriesFile("series.csv", 40), model = PathOf("f.rnn");
