@@ -1,0 +1,39 @@
+using Recurrent.Layers;
+using Recurrent.Models;
+
+namespace Recurrent.Interop.Tests.Onnx;
+
+/// <summary>The models every ONNX export test uses; shared with the acceptance step's onnx.checker run.</summary>
+public static class OnnxExportCases
+{
+    // Each case: layers, input shape without the batch axis (−1: any number of steps), and whether inputs are ids.
+    public static (Layer<float>[] Layers, int[] InputShape, bool Ids) Case(string name) => name switch
+    {
+        "simple_rnn" => ([new SimpleRnn<float>(5), new Dense<float>(2)], [-1, 4], false),
+        "lstm_stacked_softmax" => ([new Lstm<float>(6, returnSequences: true), new Lstm<float>(6), new Dense<float>(3, "softmax")], [-1, 4], false),
+        "gru_bidirectional_stacked" => ([new Bidirectional<float>(new Gru<float>(4, returnSequences: true)), new Bidirectional<float>(new Gru<float>(4)),
+            new Dense<float>(1, "sigmoid")], [-1, 4], false),
+        "gru_reset_before_time_distributed" => ([new Gru<float>(5, resetAfter: false, returnSequences: true),
+            new TimeDistributed<float>(new Dense<float>(3)), new ActivationLayer<float>("softmax")], [-1, 4], false),
+        "embedding_bidirectional_sum" => ([new Embedding<float>(20, 4), new Bidirectional<float>(new Lstm<float>(5, returnSequences: true), MergeMode.Sum),
+            new Dropout<float>(0.3), new Dense<float>(2)], [-1], true),
+        "go_backwards" => ([new Lstm<float>(4, goBackwards: true, returnSequences: true), new SimpleRnn<float>(3, "relu", goBackwards: true, returnSequences: true),
+            new Dense<float>(2, "tanh")], [-1, 4], false),
+        "no_bias_ave_mul" => ([new Bidirectional<float>(new SimpleRnn<float>(3, useBias: false, returnSequences: true), MergeMode.Ave),
+            new Bidirectional<float>(new Gru<float>(3, useBias: false, returnSequences: true), MergeMode.Mul),
+            new TimeDistributed<float>(new Dense<float>(2, "swish", useBias: false))], [-1, 4], false),
+        "activations" => ([new Gru<float>(4, returnSequences: true), new Dense<float>(6, "elu"), new ActivationLayer<float>("selu"),
+            new Dense<float>(4, "softsign"), new ActivationLayer<float>("hard_sigmoid"), new Dense<float>(5, "softplus"),
+            new ActivationLayer<float>("hard_sigmoid_legacy"), new Dense<float>(3, "relu")], [-1, 4], false),
+        _ => throw new ArgumentException(name),
+    };
+
+    public static readonly string[] Names = ["simple_rnn", "lstm_stacked_softmax", "gru_bidirectional_stacked", "gru_reset_before_time_distributed",
+        "embedding_bidirectional_sum", "go_backwards", "no_bias_ave_mul", "activations"];
+
+    public static Sequential<float> Model(string name)
+    {
+        var (layers, shape, _) = Case(name);
+        return new Sequential<float>(layers, shape, seed: 7);
+    }
+}
