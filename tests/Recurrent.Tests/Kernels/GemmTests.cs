@@ -116,9 +116,16 @@ public sealed class GemmTests
         {
             Gemm.MaxDegreeOfParallelism = 2;
             for (int i = 0; i < 3; i++) Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            for (int i = 0; i < 100; i++) Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
-            Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
+            // Process-wide, so the worker threads count too; the test host's own threads allocate now and then,
+            // so one clean round out of five passes, while an allocation in the product would show in every round.
+            long fewest = long.MaxValue;
+            for (int round = 0; round < 5 && fewest != 0; round++)
+            {
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                for (int i = 0; i < 100; i++) Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+                fewest = Math.Min(fewest, GC.GetTotalAllocatedBytes(precise: true) - before);
+            }
+            Assert.Equal(0, fewest);
         });
     }
 
