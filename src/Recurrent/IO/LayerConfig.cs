@@ -99,7 +99,16 @@ public static class LayerConfig
         string? name = options.String("name", null);
         int? seed = options.OptionalInt("seed");
         bool trainable = options.Bool("trainable", true);
-        Layer<T> layer = className switch
+        Layer<T> layer;
+        try { layer = Create(); }
+        catch (ArgumentException e) // a constructor refused a value: units ≤ 0, an unknown activation, a rate outside [0, 1]
+        { throw new InvalidModelFileException($"{source}: layer '{name ?? className}' ({className}): {e.Message}", e); }
+        options.RejectUnknown(name ?? className);
+        layer.Trainable = trainable;
+        if (seed is not null) layer.Seed = seed;
+        return layer;
+
+        Layer<T> Create() => className switch
         {
             "SimpleRNN" => new SimpleRnn<T>(options.Int("units"), options.String("activation", "tanh"), options.Bool("use_bias", true),
                 options.Bool("return_sequences", false), options.Bool("return_state", false), options.Bool("go_backwards", false),
@@ -125,10 +134,6 @@ public static class LayerConfig
             "LayerNormalization" => new LayerNormalization<T>(options.Double("epsilon", 1e-3), options.Bool("center", true), options.Bool("scale", true), name),
             _ => throw new InvalidModelFileException($"{source}: layer '{name}' has unsupported class '{className}'."),
         };
-        options.RejectUnknown(name ?? className);
-        layer.Trainable = trainable;
-        if (seed is not null) layer.Seed = seed;
-        return layer;
     }
 
     private static RecurrentLayer<T> Recurrent<T>(JsonNode? node, string source, string? owner) where T : struct, IFloatingPointIeee754<T> =>

@@ -109,6 +109,18 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal($"{PathOf("option.rnn")}: layer 'enc' (LSTM) has option 'implementation', which is not supported.", error.Message);
     }
 
+    [Theory]
+    [InlineData("""{"name":"enc","units":0}""", "units must be positive")]
+    [InlineData("""{"name":"enc","units":4,"activation":"tanH"}""", "Unknown activation 'tanH'")]
+    [InlineData("""{"name":"enc","units":4,"dropout":-1}""", "dropout must be in [0, 1]")]
+    public void A_value_the_layer_refuses_is_a_file_error_naming_the_layer(string config, string reason)
+    {
+        WriteWithConfig(PathOf("value.rnn"), $$$"""{"class_name":"Sequential","config":{"name":"m","input_shape":[3,2],"layers":[{"class_name":"LSTM","config":{{{config}}}}]}}""");
+        var error = Assert.Throws<InvalidModelFileException>(() => ModelFile.Load<float>(PathOf("value.rnn")));
+        Assert.StartsWith($"{PathOf("value.rnn")}: layer 'enc' (LSTM): ", error.Message);
+        Assert.Contains(reason, error.Message);
+    }
+
     [Fact]
     public void A_missing_weight_is_named()
     {
