@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Recurrent.Fuzz;
 
 namespace Recurrent.Acceptance.Fuzzing;
 
@@ -17,7 +18,7 @@ public sealed record FuzzReport(string Reader, int Inputs, int Accepted, int Ref
 /// either read or refused with an exception of an expected type whose message names the file — never another
 /// exception, a hang over the time limit, or an allocation over the limit.
 /// </summary>
-public sealed class MutationFuzzer(string reader, Action<string> read, params Type[] refusals)
+public sealed class MutationFuzzer(ReaderTarget target)
 {
     /// <summary>Longest a single read may take before it counts as a hang.</summary>
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(5);
@@ -31,7 +32,7 @@ public sealed class MutationFuzzer(string reader, Action<string> read, params Ty
     public FuzzReport Run(IReadOnlyList<byte[]> seeds, int inputs, int seed, string folder)
     {
         var random = new Random(seed);
-        string path = Path.Combine(folder, $"fuzz-{reader}{Path.GetExtension(reader)}");
+        string path = Path.Combine(folder, $"fuzz-{target.Name}");
         int accepted = 0, refused = 0;
         long mostAllocated = 0;
         TimeSpan slowest = TimeSpan.Zero;
@@ -47,7 +48,7 @@ public sealed class MutationFuzzer(string reader, Action<string> read, params Ty
             var attempt = Task.Run(() =>
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
-                try { read(path); }
+                try { target.Read(path); }
                 catch (Exception e) { error = e; }
                 allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             });
@@ -62,10 +63,10 @@ public sealed class MutationFuzzer(string reader, Action<string> read, params Ty
             if (allocated > AllocationLimit)
                 failures.Add($"input {i} ({how}): allocated {allocated / 1024 / 1024} MB (limit {AllocationLimit / 1024 / 1024} MB)");
             if (error is null) accepted++;
-            else if (refusals.Any(type => type.IsInstanceOfType(error)) && error.Message.Contains(path, StringComparison.Ordinal)) refused++;
+            else if (target.IsRefusal(error, path)) refused++;
             else failures.Add($"input {i} ({how}): {error.GetType().Name}: {error.Message}\n{error.StackTrace}");
         }
-        return new FuzzReport(reader, accepted + refused + failures.Count, accepted, refused, failures, mostAllocated, slowest);
+        return new FuzzReport(target.Name, accepted + refused + failures.Count, accepted, refused, failures, mostAllocated, slowest);
     }
 
     private static (byte[] Bytes, string How) Mutate(byte[] original, Random random)

@@ -4,6 +4,7 @@ using Recurrent.IO;
 using Recurrent.Layers;
 using Recurrent.Models;
 using Recurrent.Tensors;
+using Recurrent.Fuzz;
 using Xunit.Abstractions;
 
 namespace Recurrent.Acceptance.Fuzzing;
@@ -21,9 +22,9 @@ public class ReaderMutationTests(ITestOutputHelper log) : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private void Fuzz(string reader, Action<string> read, IReadOnlyList<byte[]> seeds, params Type[] refusals)
+    private void Fuzz(string reader, IReadOnlyList<byte[]> seeds)
     {
-        FuzzReport report = new MutationFuzzer(reader, read, refusals).Run(seeds, Inputs, seed: reader.Length * 7919, _folder);
+        FuzzReport report = new MutationFuzzer(ReaderTargets.Named(reader)).Run(seeds, Inputs, seed: reader.Length * 7919, _folder);
         log.WriteLine(report.ToString());
         Console.WriteLine(report.ToString());
         Assert.True(report.Failures.Count == 0, report + "\n" + string.Join("\n\n", report.Failures));
@@ -49,7 +50,7 @@ public class ReaderMutationTests(ITestOutputHelper log) : IDisposable
             Saved(path => ModelFile.Save(path, compiled, new Tokenizer(oovToken: "<unk>").ToJson())),
             Saved(path => ModelFile.Save(path, Tagger())),
         };
-        Fuzz("model-file.rnn", path => ModelFile.Load<float>(path), seeds, typeof(InvalidModelFileException));
+        Fuzz("model-file", seeds);
     }
 
     [Fact]
@@ -59,7 +60,7 @@ public class ReaderMutationTests(ITestOutputHelper log) : IDisposable
         string[] labels = ["pos", "neg", "pos", "neg", "pos", "neg"];
         TextClassifier classifier = TextClassifier.Train(texts, labels, new TextClassifierOptions(), new NetworkOptions { Units = 3, Epochs = 1, Seed = 4 });
         var seeds = new[] { Saved(classifier.Save) };
-        Fuzz("classifier.rnn", path => TextClassifier.Load(path), seeds, typeof(InvalidModelFileException), typeof(InvalidDataException));
+        Fuzz("classifier", seeds);
     }
 
     [Fact]
@@ -71,20 +72,20 @@ public class ReaderMutationTests(ITestOutputHelper log) : IDisposable
                 new Dictionary<string, string> { ["note"] = "seed" })),
             Saved(path => SafeTensors.Write(path, Tagger().Parameters.Select((p, i) => ($"{i}/{p.Name}", p.Value)).ToArray())),
         };
-        Fuzz("weights.safetensors", path => SafeTensors.Read<float>(path), seeds, typeof(InvalidModelFileException));
+        Fuzz("safetensors", seeds);
     }
 
     [Fact]
     public void Csv_and_tsv_files()
     {
         var seeds = new[] { File.ReadAllBytes(SharedData.PathOf("airline-passengers.csv")), File.ReadAllBytes(SharedData.PathOf("translation/eng-spa.tsv"))[..4000] };
-        Fuzz("table.csv", path => Csv.Read(path), seeds, typeof(InvalidDataException), typeof(IOException));
+        Fuzz("csv", seeds);
     }
 
     [Fact]
     public void Text_corpora()
     {
         var seeds = new[] { File.ReadAllBytes(SharedData.PathOf("tinyshakespeare.txt"))[..6000], File.ReadAllBytes(SharedData.PathOf("translation/eng-spa.tsv"))[..3000] };
-        Fuzz("corpus.txt", path => Text.ReadCorpus(path), seeds, typeof(InvalidDataException), typeof(IOException));
+        Fuzz("corpus", seeds);
     }
 }
