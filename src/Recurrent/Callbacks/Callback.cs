@@ -25,6 +25,16 @@ public interface ITrainingContext
 
     /// <summary>Saves the model to a model file (atomically).</summary>
     void Save(string path);
+
+    /// <summary>
+    /// Saves what an exact resume needs (weights, optimizer state, random generators, position in the epoch, history)
+    /// to one file, atomically.
+    /// </summary>
+    void SaveBackup(string path);
+
+    /// <summary>Restores a backup made by <see cref="SaveBackup"/> so that <c>Fit</c> continues from it; false when the file does not exist.</summary>
+    /// <exception cref="IO.InvalidModelFileException">The file is damaged or belongs to another model, optimizer or data set.</exception>
+    bool RestoreBackup(string path);
 }
 
 /// <summary>

@@ -57,6 +57,9 @@ public sealed class Bidirectional<T> : Layer<T>, ISequenceLayer<T> where T : str
     /// <summary>The layer run backwards in time.</summary>
     public RecurrentLayer<T> BackwardLayer { get; }
 
+    /// <inheritdoc/>
+    internal override IEnumerable<Layer<T>> InnerLayers => [ForwardLayer, BackwardLayer];
+
     /// <summary>How the two outputs are combined.</summary>
     public MergeMode MergeMode { get; }
 

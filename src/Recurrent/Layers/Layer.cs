@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics;
+using Recurrent.Randomness;
 using Recurrent.Tensors;
 
 namespace Recurrent.Layers;
@@ -12,7 +13,7 @@ public abstract class Layer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private static readonly ConcurrentDictionary<string, int> NameCounters = new();
 
-    private Random? _random;
+    private ResumableRandom? _random;
 
     /// <summary>
     /// Names the layer <paramref name="name"/>, or Keras-style <c>prefix</c>, <c>prefix_1</c>, ... when null;
@@ -40,7 +41,17 @@ public abstract class Layer<T> where T : struct, IFloatingPointIeee754<T>
     public int? Seed { get; internal set; }
 
     /// <summary>The layer's generator, created from <see cref="Seed"/> on first use.</summary>
-    protected Random Random => _random ??= Seed is int seed ? new Random(seed) : new Random();
+    protected Random Random => _random ??= new ResumableRandom(Seed ?? System.Random.Shared.Next());
+
+    /// <summary>The generator's state for a training checkpoint (null before first use); setting it continues from there.</summary>
+    internal int[]? RandomState
+    {
+        get => _random?.GetState();
+        set => _random = value is null ? null : ResumableRandom.FromState(value);
+    }
+
+    /// <summary>Layers this one wraps (Bidirectional's two directions, TimeDistributed's layer), for checkpoints.</summary>
+    internal virtual IEnumerable<Layer<T>> InnerLayers => [];
 
     /// <summary>The Keras class name shown by <c>Summary()</c>, e.g. <c>LSTM</c>.</summary>
     public abstract string TypeName { get; }

@@ -28,6 +28,9 @@ public sealed class TimeDistributed<T> : Layer<T>, IFusedOutput<T> where T : str
     public Layer<T> Layer { get; }
 
     /// <inheritdoc/>
+    internal override IEnumerable<Layer<T>> InnerLayers => [Layer];
+
+    /// <inheritdoc/>
     public override string TypeName => "TimeDistributed";
 
     /// <inheritdoc/>

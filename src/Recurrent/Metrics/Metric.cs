@@ -23,6 +23,16 @@ public abstract class Metric
     public abstract double Result();
 
     /// <summary>
+    /// What the metric has accumulated, for a training backup taken in the middle of an epoch (see
+    /// <c>BackupAndRestore</c>); null when the metric cannot be saved, and then a resumed epoch reports it over the
+    /// batches after the resume only.
+    /// </summary>
+    public virtual double[]? GetState() => null;
+
+    /// <summary>Continues from a state <see cref="GetState"/> returned.</summary>
+    public virtual void SetState(double[] state) { }
+
+    /// <summary>
     /// The metric Keras calls <paramref name="name"/>. "accuracy" (or "acc") is resolved as Keras does from the shapes
     /// of the first batch: binary when the prediction has one value per row, sparse categorical when the target has
     /// one value per row and the prediction several, else categorical.
@@ -69,6 +79,12 @@ public abstract class RowMeanMetric : Metric
 
     /// <inheritdoc/>
     public override double Result() => _weight == 0 ? 0 : Finish(_sum / _weight);
+
+    /// <inheritdoc/>
+    public override double[]? GetState() => [_sum, _weight];
+
+    /// <inheritdoc/>
+    public override void SetState(double[] state) => (_sum, _weight) = (state[0], state[1]);
 
     /// <summary>Turns the weighted mean into the result (RMSE takes a square root).</summary>
     protected virtual double Finish(double mean) => mean;

@@ -49,6 +49,17 @@ internal sealed class AutoAccuracy(string name) : Metric
 
     public override double Result() => _resolved?.Result() ?? 0;
 
+    // The resolved kind comes first, so a resumed epoch need not see a batch to know it.
+    public override double[]? GetState() => _resolved is null ? [] : [(double)_resolved.Kind, .. _resolved.GetState()!];
+
+    public override void SetState(double[] state)
+    {
+        if (state.Length == 0) return;
+        if (!Enum.IsDefined((AccuracyKind)(int)state[0])) throw new ArgumentException($"{name}: unknown accuracy kind {state[0]}.", nameof(state));
+        _resolved = new Accuracy((AccuracyKind)(int)state[0], name);
+        _resolved.SetState(state[1..]);
+    }
+
     public override void Update<T>(Tensor<T> target, Tensor<T> prediction, ReadOnlySpan<T> rowWeights)
     {
         if (_resolved is null)
@@ -83,6 +94,8 @@ internal sealed class MeanError(MeanErrorKind kind, string name) : RowMeanMetric
 
     protected override double RowValue<T>(ReadOnlySpan<T> target, ReadOnlySpan<T> prediction)
     {
+        if (target.Length != prediction.Length)
+            throw new ShapeException($"{name}: each target row has {target.Length} value(s) but each prediction row {prediction.Length}; an error metric compares them element by element (integer class labels need an accuracy metric).");
         double sum = 0;
         for (int j = 0; j < prediction.Length; j++)
         {
@@ -105,6 +118,10 @@ internal sealed class BinaryCounts(BinaryCountsKind kind, string name) : Metric
     public override string Name => name;
 
     public override void Reset() => (_truePositives, _falsePositives, _falseNegatives) = (0, 0, 0);
+
+    public override double[]? GetState() => [_truePositives, _falsePositives, _falseNegatives];
+
+    public override void SetState(double[] state) => (_truePositives, _falsePositives, _falseNegatives) = (state[0], state[1], state[2]);
 
     public override void Update<T>(Tensor<T> target, Tensor<T> prediction, ReadOnlySpan<T> rowWeights)
     {

@@ -61,45 +61,89 @@ public abstract partial class Model<T>
         context.StopTraining = false;
         _plan = (epochs, (training.Length + batchSize - 1) / batchSize);
         bool tolerateNaN = allCallbacks.Any(c => c is TerminateOnNaN);
-        var history = new History();
+        _history = new History();
+        _progress = null;
+        _resumeAt = null;
 
         foreach (Callback callback in allCallbacks) callback.OnTrainBegin(this);
-        for (int epoch = 0; epoch < epochs && !context.StopTraining; epoch++)
+        CheckResumePosition(training.Length, batchSize);
+        // A BackupAndRestore callback may have restored a backup: continue from its position.
+        for (int epoch = _resumeAt?.Epoch ?? 0; epoch < epochs && !context.StopTraining; epoch++)
         {
             foreach (Callback callback in allCallbacks) callback.OnEpochBegin(this, epoch);
-            int[] order = (int[])training.Clone();
-            if (shuffle) ShuffleRandom.Shuffle(order);
-            var logs = RunEpoch(x, y, sampleWeight, order, batchSize, train: true, allCallbacks, epoch, tolerateNaN);
+            EpochProgress progress;
+            if (_resumeAt is { Order: not null } resumed && resumed.Epoch == epoch)
+            {
+                progress = resumed;
+                foreach (Metric metric in _metrics) metric.Reset();
+                for (int m = 0; m < _metrics.Count; m++)
+                {
+                    try { if (resumed.MetricStates[m] is double[] state) _metrics[m].SetState(state); }
+                    catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException)
+                    { throw new IO.InvalidModelFileException($"{_resumeSource}: the state of metric '{_metrics[m].Name}' does not fit it ({e.Message}).", e); }
+                }
+            }
+            else
+            {
+                int[] order = (int[])training.Clone();
+                if (shuffle) ShuffleRandom.Shuffle(order);
+                progress = new EpochProgress(epoch, order);
+                foreach (Metric metric in _metrics) metric.Reset();
+            }
+            _resumeAt = null;
+            _progress = progress;
+            var logs = RunEpoch(x, y, sampleWeight, progress, batchSize, train: true, allCallbacks, tolerateNaN);
+            _progress = null;
             if (validation.Length > 0)
-                foreach (var (name, value) in RunEpoch(validationX, validationY, null, validation, batchSize, train: false, null, epoch, tolerateNaN))
+            {
+                foreach (Metric metric in _metrics) metric.Reset();
+                foreach (var (name, value) in RunEpoch(validationX, validationY, null, new EpochProgress(epoch, validation), batchSize, train: false, null, tolerateNaN))
                     logs["val_" + name] = value;
+            }
+            // Callbacks may add to the logs (ReduceLROnPlateau's learning_rate) before the epoch enters the history;
+            // a backup taken meanwhile saves it from here.
+            _endingEpoch = (epoch, logs);
             foreach (Callback callback in allCallbacks) callback.OnEpochEnd(this, epoch, logs);
-            history.Add(epoch, logs);
+            _endingEpoch = null;
+            _history.Add(epoch, logs);
         }
         foreach (Callback callback in allCallbacks) callback.OnTrainEnd(this);
-        return history;
+        return _history;
     }
 
-    // One pass over the samples in `order`: returns the (batch-size weighted) mean loss and the metrics, keys sorted as Keras logs them.
-    private SortedDictionary<string, double> RunEpoch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight, int[] order, int batchSize,
-        bool train, IReadOnlyList<Callback>? callbacks, int epoch, bool tolerateNaN = false)
+    // Where training is inside an epoch: what a backup saves and a resumed Fit continues from. Order is null in a
+    // backup taken between epochs.
+    private sealed class EpochProgress(int epoch, int[]? order)
     {
-        foreach (Metric metric in _metrics) metric.Reset();
-        double lossSum = 0;
-        int seen = 0, batchIndex = 0;
+        public int Epoch { get; } = epoch;
+        public int[]? Order { get; } = order;
+        public int NextBatch { get; set; }
+        public double LossSum { get; set; }
+        public int Seen { get; set; }
+        public double[]?[] MetricStates { get; init; } = [];
+    }
+
+    // The batches of `progress` from its next one on (metrics are reset by the caller): returns the (batch-size weighted)
+    // mean loss and the metrics, keys sorted as Keras logs them.
+    private SortedDictionary<string, double> RunEpoch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight, EpochProgress progress, int batchSize,
+        bool train, IReadOnlyList<Callback>? callbacks, bool tolerateNaN)
+    {
+        int[] order = progress.Order!;
         var logs = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        for (int start = 0; start < order.Length; start += batchSize, batchIndex++)
+        for (int start = progress.NextBatch * batchSize; start < order.Length; start += batchSize)
         {
+            int batchIndex = progress.NextBatch;
             int[] batch = order[start..Math.Min(order.Length, start + batchSize)];
-            double loss = Step(Gather(x, batch), Gather(y, batch), sampleWeight is null ? null : Gather(sampleWeight, batch), train, epoch, batchIndex, tolerateNaN);
-            lossSum += loss * batch.Length;
-            seen += batch.Length;
+            double loss = Step(Gather(x, batch), Gather(y, batch), sampleWeight is null ? null : Gather(sampleWeight, batch), train, progress.Epoch, batchIndex, tolerateNaN);
+            progress.LossSum += loss * batch.Length;
+            progress.Seen += batch.Length;
+            progress.NextBatch++;
             if (!train) continue;
-            FillLogs(logs, lossSum / seen);
+            FillLogs(logs, progress.LossSum / progress.Seen);
             foreach (Callback callback in callbacks ?? []) callback.OnBatchEnd(this, batchIndex, logs);
             if (((ITrainingContext)this).StopTraining) break;
         }
-        FillLogs(logs, seen == 0 ? double.NaN : lossSum / seen);
+        FillLogs(logs, progress.Seen == 0 ? double.NaN : progress.LossSum / progress.Seen);
         return logs;
     }
 

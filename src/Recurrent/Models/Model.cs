@@ -5,6 +5,7 @@ using Recurrent.Layers;
 using Recurrent.Losses;
 using Recurrent.Metrics;
 using Recurrent.Optimizers;
+using Recurrent.Randomness;
 using Recurrent.Tensors;
 
 namespace Recurrent.Models;
@@ -15,7 +16,7 @@ namespace Recurrent.Models;
 /// </summary>
 public abstract partial class Model<T> : ITrainingContext where T : struct, IFloatingPointIeee754<T>
 {
-    private Random? _random;
+    private ResumableRandom? _random;
     private Optimizer? _optimizer;
     private Loss? _loss;
     private List<Metric> _metrics = [];
@@ -142,7 +143,8 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
     {
         RequireBuilt("Evaluate");
         CheckData("Evaluate", x, y, sampleWeight);
-        return RunEpoch(x, y, sampleWeight, Enumerable.Range(0, x.Dim(0)).ToArray(), batchSize, train: false, null, 0);
+        foreach (Metric metric in _metrics) metric.Reset();
+        return RunEpoch(x, y, sampleWeight, new EpochProgress(0, Enumerable.Range(0, x.Dim(0)).ToArray()), batchSize, train: false, null, tolerateNaN: false);
     }
 
     /// <summary>One optimizer step on one batch; returns the loss and metrics of that batch.</summary>
@@ -151,7 +153,8 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
         if (!IsBuilt) Build(x.Shape[1..].ToArray());
         CheckData("TrainOnBatch", x, y, sampleWeight);
         int n = x.Dim(0);
-        return RunEpoch(x, y, sampleWeight, Enumerable.Range(0, n).ToArray(), n, train: true, null, 0);
+        foreach (Metric metric in _metrics) metric.Reset();
+        return RunEpoch(x, y, sampleWeight, new EpochProgress(0, Enumerable.Range(0, n).ToArray()), n, train: true, null, tolerateNaN: false);
     }
 
     private void RequireBuilt(string operation)
@@ -160,14 +163,30 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
             throw new InvalidOperationException($"{operation}: model '{Name}' is not built; call Build(inputShape) or Fit first.");
     }
 
-    private Random ShuffleRandom => _random ??= Seed is int seed ? new Random(unchecked(seed * 31 + 7)) : new Random();
+    private ResumableRandom ShuffleRandom => _random ??= new ResumableRandom(Seed is int seed ? unchecked(seed * 31 + 7) : Random.Shared.Next());
 
-    /// <summary>Gives each unseeded layer a seed derived from the model's, in layer order (call before building).</summary>
+    /// <summary>
+    /// Gives each unseeded layer a seed derived from the model's, in layer order, and each unseeded wrapped layer
+    /// (Bidirectional's directions, TimeDistributed's layer) one derived from its wrapper's (call before building).
+    /// </summary>
     protected void SeedLayers()
     {
         if (Seed is not int seed) return;
         for (int i = 0; i < Layers.Count; i++)
+        {
             Layers[i].Seed ??= unchecked(seed * 1000003 + i + 1);
+            SeedInnerLayers(Layers[i]);
+        }
+    }
+
+    private static void SeedInnerLayers(Layer<T> owner)
+    {
+        int j = 0;
+        foreach (Layer<T> inner in owner.InnerLayers)
+        {
+            inner.Seed ??= unchecked(owner.Seed!.Value * 1000003 + ++j);
+            SeedInnerLayers(inner);
+        }
     }
 
     string ITrainingContext.Name => Name;

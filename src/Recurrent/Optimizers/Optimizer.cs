@@ -77,6 +77,23 @@ public abstract class Optimizer
         Iterations++;
     }
 
+    /// <summary>The learning rate set in the constructor or by a callback (what a schedule does not override).</summary>
+    internal double ConstantLearningRate => _learningRate;
+
+    /// <summary>Each parameter's state arrays (created as zeros when the parameter has not been updated yet), for a backup.</summary>
+    internal T[][][] Slots<T>(IReadOnlyList<Parameter<T>> parameters) where T : struct, IFloatingPointIeee754<T> =>
+        parameters.Select(p => (T[][])_slots.GetValue(p, key => CreateSlots<T>(((Parameter<T>)key).Value.Length))).ToArray();
+
+    /// <summary>Continues from a backup: the step count, the learning rate and the slots as <see cref="Slots{T}"/> gave them.</summary>
+    internal void Restore<T>(IReadOnlyList<Parameter<T>> parameters, long iterations, double learningRate, T[][][] slots) where T : struct, IFloatingPointIeee754<T>
+    {
+        T[][][] current = Slots(parameters);
+        for (int p = 0; p < parameters.Count; p++)
+            for (int k = 0; k < current[p].Length; k++) slots[p][k].CopyTo(current[p][k], 0);
+        Iterations = iterations;
+        _learningRate = learningRate;
+    }
+
     /// <summary>The per-parameter state arrays (e.g. Adam's m and v), created on first use.</summary>
     protected abstract T[][] CreateSlots<T>(int length) where T : struct, IFloatingPointIeee754<T>;
 

@@ -72,6 +72,18 @@ public class ModelTrainingTests
     }
 
     [Fact]
+    public void Same_seed_gives_the_same_initial_weights_inside_wrappers_too()
+    {
+        // Bidirectional's directions and TimeDistributed's layer have no seed of their own: they take one from the model.
+        static Sequential<float> Build() => new([new Bidirectional<float>(new Lstm<float>(3, returnSequences: true)),
+            new TimeDistributed<float>(new Dense<float>(2))], [4, 2], seed: 9);
+        IReadOnlyList<Tensor<float>> first = Build().GetWeights(), second = Build().GetWeights();
+        for (int i = 0; i < first.Count; i++) Assert.Equal(first[i].Data, second[i].Data);
+        // The two directions still start apart.
+        Assert.NotEqual(first[0].Data, first[3].Data);
+    }
+
+    [Fact]
     public void Same_seed_gives_bit_identical_weights_and_losses_with_one_and_two_threads()
     {
         var first = TrainGru(1);
