@@ -26,12 +26,41 @@ internal sealed class NetworkOptionSet
     public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG chart here." };
     public Option<string?> Json { get; } = new("--json") { Description = "Write final train / validation / test metrics here as JSON." };
     public Option<bool> Quiet { get; } = new("--quiet") { Description = "Print only the results." };
+    public Option<string?> CheckpointDir { get; } = new("--checkpoint-dir") { Description = "Keep a backup of the training state here (each epoch, and every --checkpoint-every batches) so a killed run can --resume." };
+    public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Also back up every N batches (default: at the end of each epoch only)." };
+    public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from the backup in --checkpoint-dir, if there is one; the result is bit-identical to an uninterrupted run." };
 
     public void AddTo(Command command)
     {
         foreach (Option option in new Option[] { Cell, Units, Layers, Bidirectional, Dropout, Epochs, BatchSize, Optimizer, LearningRate,
-                     ClipNorm, ValidationSplit, EarlyStopping, NoShuffle, Seed, Threads, Plot, Json, Quiet })
+                     ClipNorm, ValidationSplit, EarlyStopping, NoShuffle, Seed, Threads, Plot, Json, Quiet, CheckpointDir, CheckpointEvery, Resume })
             command.Add(option);
+    }
+
+    private BackupAndRestore? _backup;
+
+    // --checkpoint-dir: a BackupAndRestore that keeps its file until the model file is saved (see DeleteBackup), so a
+    // kill between the end of training and the save still resumes.
+    private IEnumerable<Callback> Backup(ParseResult parsed)
+    {
+        string? directory = parsed.GetValue(CheckpointDir);
+        int? every = parsed.GetValue(CheckpointEvery);
+        if (directory is null)
+        {
+            if (parsed.GetValue(Resume) || every is not null) throw new UsageException("--resume and --checkpoint-every need --checkpoint-dir.");
+            return [];
+        }
+        if (every is < 1) throw new UsageException($"--checkpoint-every must be at least 1, got {every}.");
+        _backup = new BackupAndRestore(directory, every, deleteCheckpoint: false);
+        if (File.Exists(_backup.BackupPath) && !parsed.GetValue(Resume))
+            throw new UsageException($"{_backup.BackupPath} is the backup of an unfinished run: add --resume to continue it, or delete it to start again.");
+        return [_backup];
+    }
+
+    /// <summary>Removes the training backup once the model file is saved.</summary>
+    public void DeleteBackup()
+    {
+        if (_backup is not null) File.Delete(_backup.BackupPath);
     }
 
     /// <summary>The network options of a parsed command line (and applies --threads).</summary>
@@ -44,6 +73,7 @@ internal sealed class NetworkOptionSet
         }
         var options = new NetworkOptions
         {
+            Callbacks = [.. callbacks, .. Backup(parsed)],
             Cell = NetworkOptions.ParseCell(parsed.GetValue(Cell)!),
             Units = parsed.GetValue(Units),
             Layers = parsed.GetValue(Layers),
@@ -58,7 +88,6 @@ internal sealed class NetworkOptionSet
             EarlyStoppingPatience = parsed.GetValue(EarlyStopping),
             Shuffle = !parsed.GetValue(NoShuffle),
             Seed = parsed.GetValue(Seed),
-            Callbacks = callbacks,
         };
         options.Validate();
         return options;

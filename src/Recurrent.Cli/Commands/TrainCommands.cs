@@ -152,6 +152,7 @@ internal static class TrainCommands
     private static void Finish(CliConsole console, ParseResult parsed, NetworkOptionSet common, History? history,
         Dictionary<string, IReadOnlyDictionary<string, double>> parts, string message)
     {
+        common.DeleteBackup();
         Reports.Table(console.Out, parts);
         if (parsed.GetValue(common.Json) is string json) Reports.Json(json, parts);
         if (history is not null && parsed.GetValue(common.Plot) is string plot && history.Epochs.Count > 0) Charts.Loss(history, plot, "loss per epoch");

@@ -92,6 +92,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void A_checkpointed_run_removes_its_backup_and_an_unfinished_backup_needs_resume()
+    {
+        string data = SeriesFile("series.csv", 40), checkpoints = PathOf("checkpoints");
+        string[] train = ["train", "forecast", "--data", data, "--column", "Value", "--window", "4", "--epochs", "2", "--quiet", "--model", PathOf("c.rnn"),
+            "--checkpoint-dir", checkpoints, "--checkpoint-every", "2"];
+        var finished = Run(train);
+        Assert.True(finished.Code == 0, finished.Error);
+        Assert.Empty(Directory.GetFiles(checkpoints));
+
+        File.WriteAllText(Path.Combine(checkpoints, "backup.safetensors"), "left by a killed run");
+        AssertBadInput(Run(train), "add --resume to continue it");
+        AssertBadInput(Run([.. train, "--resume"]), "backup.safetensors: ");   // and a damaged backup is named
+        AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Value", "--model", PathOf("c.rnn"), "--resume"), "need --checkpoint-dir");
+    }
+
+    [Fact]
     public void Predict_runs_the_network_on_a_raw_tensor_from_json_or_npy()
     {
         string data = SeriesFile("series.csv", 40), model = PathOf("f.rnn");
