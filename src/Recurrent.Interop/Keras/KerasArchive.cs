@@ -33,9 +33,7 @@ internal static class KerasArchive
             using ZipArchive zip = ZipFile.OpenRead(path);
             JsonNode metadata = KerasModel.ParseJson(KerasModel.ReadBounded(Entry(zip, "metadata.json", path).Open(), path, "metadata.json"), path + ":metadata.json");
             config ??= KerasModel.ParseJson(KerasModel.ReadBounded(Entry(zip, "config.json", path).Open(), path, "config.json"), path + ":config.json");
-            if (zip.GetEntry(WeightsEntry) is null && zip.GetEntry("model.weights.npz") is not null)
-                throw new NotSupportedException($"{path}: the weights are in the npz format (weights_format=\"npz\"); only model.weights.h5 is supported.");
-            using Hdf5File weights = Hdf5File.Open(new MemoryStream(Bytes(Entry(zip, WeightsEntry, path), path)), $"{path}:{WeightsEntry}");
+            using Hdf5File weights = OpenWeights(zip, path);
             string? version = metadata["keras_version"]?.ToString();
             return KerasModel.Build<T>(KerasConfig.Read(config, version, path + ":config.json"), KerasWeightLayout.Detect(weights), path);
         }
@@ -43,6 +41,27 @@ internal static class KerasArchive
         {
             throw new InvalidModelFileException($"{path}: the .keras archive is damaged ({e.Message}).", e);
         }
+    }
+
+    /// <summary>The archive's model.weights.h5, read into memory.</summary>
+    public static Hdf5File OpenWeights(string path)
+    {
+        try
+        {
+            using ZipArchive zip = ZipFile.OpenRead(path);
+            return OpenWeights(zip, path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidModelFileException($"{path}: the .keras archive is damaged ({e.Message}).", e);
+        }
+    }
+
+    private static Hdf5File OpenWeights(ZipArchive zip, string path)
+    {
+        if (zip.GetEntry(WeightsEntry) is null && zip.GetEntry("model.weights.npz") is not null)
+            throw new NotSupportedException($"{path}: the weights are in the npz format (weights_format=\"npz\"); only model.weights.h5 is supported.");
+        return Hdf5File.Open(new MemoryStream(Bytes(Entry(zip, WeightsEntry, path), path)), $"{path}:{WeightsEntry}");
     }
 
     private static ZipArchiveEntry Entry(ZipArchive zip, string name, string path) =>
