@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PureHDF;
 using Recurrent.Interop.Keras;
+using Recurrent.Interop.Tests.Keras;
 using Recurrent.Layers;
 using Recurrent.Models;
 using Recurrent.Tensors;
@@ -100,6 +101,12 @@ public class KerasRealFileTests
         }
         Assert.True(compared >= 5, $"{name}: only {compared} weights compared");
     }
+
+    // Issue 7, acceptance item 6 (Keras part): damaged copies of the real files fail with a typed error naming the file.
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Damaged_copies_of_a_real_keras_file_fail_cleanly(string name) =>
+        DamagedCopies.Check(Case.Load(name).ModelPath, "model.h5", path => KerasModel.Load<float>(path), flips: 80);
 
     [Fact]
     public void Keras2_hard_sigmoid_is_the_legacy_definition()

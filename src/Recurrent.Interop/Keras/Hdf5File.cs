@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using PureHDF;
 using PureHDF.VOL.Native;
@@ -37,6 +38,7 @@ internal sealed class Hdf5File : IDisposable
             Span<byte> signature = stackalloc byte[8];
             if (stream.ReadAtLeast(signature, 8, throwOnEndOfStream: false) < 8 || !signature.SequenceEqual(Signature))
                 throw new InvalidModelFileException($"{source}: not an HDF5 file (no HDF5 signature at the start).");
+            CheckEndOfFile(stream, source);
             stream.Position = 0;
             return new Hdf5File(H5File.Open(stream, leaveOpen: false), stream.Length, source);
         }
@@ -45,6 +47,29 @@ internal sealed class Hdf5File : IDisposable
             stream.Dispose();
             throw new InvalidModelFileException($"{source}: the HDF5 structure is damaged ({e.Message}).", e);
         }
+    }
+
+    // The superblock records where the file ends; a truncated file is caught here even when the part that is gone
+    // holds nothing we read (Keras puts optimizer state last), instead of loading as if nothing were wrong.
+    private static void CheckEndOfFile(Stream stream, string source)
+    {
+        byte[] header = new byte[64];
+        stream.Position = 0;
+        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        int version = header[8];
+        int offsetSize = version < 2 ? header[13] : header[9];
+        int baseAt = version switch { 0 => 24, 1 => 28, 2 or 3 => 12, _ => -1 };
+        if (baseAt < 0 || offsetSize is not (2 or 4 or 8) || baseAt + 3 * offsetSize > read)
+            throw new InvalidModelFileException($"{source}: the HDF5 superblock is damaged (version {version}, {offsetSize}-byte offsets).");
+        ulong Address(int at) => offsetSize switch
+        {
+            2 => BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(at)),
+            4 => BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(at)),
+            _ => BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(at)),
+        };
+        ulong end = Address(baseAt) + Address(baseAt + 2 * offsetSize);
+        if (end > (ulong)stream.Length)
+            throw new InvalidModelFileException($"{source}: the file is truncated: HDF5 says it ends at byte {end}, but it has {stream.Length} bytes.");
     }
 
     /// <summary>Opens the file at <paramref name="path"/>.</summary>
