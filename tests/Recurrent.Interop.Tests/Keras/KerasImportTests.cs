@@ -142,8 +142,7 @@ public class KerasImportTests
               {"class_name": "Dropout", "config": {"rate": 0.5}}, {"class_name": "SimpleRNN", "config": {"units": 4, "activation": "relu"}},
               {"class_name": "Dense", "config": {"units": 3}}, {"class_name": "Dense", "config": {"units": 1}}]}}
             """)!;
-        string json = WriteTemporary(config);
-        var error = Assert.Throws<NotSupportedException>(() => KerasModel.Load<float>(KerasFixture.PathOf("k3_gru_stack.weights.h5"), json));
+        var error = Assert.Throws<NotSupportedException>(() => WithTemporary(config, json => KerasModel.Load<float>(KerasFixture.PathOf("k3_gru_stack.weights.h5"), json)));
         Assert.Contains("layer 'g' (GRU) uses hard_sigmoid", error.Message);
     }
 
@@ -162,12 +161,13 @@ public class KerasImportTests
     private static JsonNode Architecture() => JsonNode.Parse(File.ReadAllText(KerasFixture.PathOf("k2_masked_lstm.json")))!;
 
     private static Sequential<float> LoadWith(JsonNode config) =>
-        KerasModel.Load<float>(KerasFixture.PathOf("k2_masked_lstm.weights.h5"), WriteTemporary(config));
+        WithTemporary(config, json => KerasModel.Load<float>(KerasFixture.PathOf("k2_masked_lstm.weights.h5"), json));
 
-    private static string WriteTemporary(JsonNode config)
+    private static Sequential<float> WithTemporary(JsonNode config, Func<string, Sequential<float>> load)
     {
         string path = Path.Combine(Path.GetTempPath(), $"keras-config-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, config.ToJsonString());
-        return path;
+        try { return load(path); }
+        finally { File.Delete(path); }
     }
 }
