@@ -66,7 +66,8 @@ internal static class PredictCommand
         var textColumn = new Option<string>("--text-column") { Description = "Text column of --data (classify).", DefaultValueFactory = _ => "text" };
         var json = new Option<string?>("--json") { Description = "Write the predictions here as JSON." };
         var output = new Option<string?>("--output") { Description = "With --input: write the output tensor here as JSON {shape, data}." };
-        var command = new Command("predict", "Predictions of a model.") { model, text, data, input, textColumn, json, output };
+        var config = new Option<string?>("--config") { Description = "With a Keras weights file as --model: the architecture JSON of model.to_json()." };
+        var command = new Command("predict", "Predictions of a model (a model file, or a Keras .h5 / .keras with --input).") { model, text, data, input, textColumn, json, output, config };
         command.SetAction(parsed =>
         {
             string path = EvaluateCommand.Existing(parsed.GetValue(model)!);
@@ -75,7 +76,7 @@ internal static class PredictCommand
             JsonNode result;
             if (parsed.GetValue(input) is string tensorPath)
             {
-                var network = ModelFile.Load<float>(path).Model;
+                var network = NetworkFiles.Load(path, parsed.GetValue(config));
                 var prediction = network.Predict(TensorFiles.Read(tensorPath));
                 if (parsed.GetValue(output) is string outputPath) TensorFiles.WriteJson(outputPath, prediction);
                 else console.Out.WriteLine(TensorFiles.ToJson(prediction).ToJsonString());
@@ -168,11 +169,20 @@ internal static class SummaryCommand
 {
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "A model file.", Required = true };
-        var command = new Command("summary", "Print a model's layers and parameter counts.") { model };
+        var model = new Option<string>("--model") { Description = "A model file, or a Keras .h5 / .keras.", Required = true };
+        var config = new Option<string?>("--config") { Description = "With a Keras weights file as --model: the architecture JSON of model.to_json()." };
+        var command = new Command("summary", "Print a model's layers and parameter counts.") { model, config };
         command.SetAction(parsed =>
         {
-            LoadedModel<float> loaded = ModelFile.Load<float>(EvaluateCommand.Existing(parsed.GetValue(model)!));
+            string path = parsed.GetValue(model)!;
+            if (parsed.GetValue(config) is not null || NetworkFiles.IsKeras(path))
+            {
+                Models.Sequential<float> network = NetworkFiles.Load(path, parsed.GetValue(config));
+                network.Log = console.Out;
+                network.Summary();
+                return;
+            }
+            LoadedModel<float> loaded = ModelFile.Load<float>(EvaluateCommand.Existing(path));
             loaded.Model.Log = console.Out;
             loaded.Model.Summary();
             if (loaded.Preprocessing?["application"] is JsonNode application) console.Out.WriteLine($"application: {application}");

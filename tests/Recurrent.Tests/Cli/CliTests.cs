@@ -197,6 +197,58 @@ public sealed class CliTests : IDisposable
         Assert.False(File.Exists(PathOf("s.onnx")));
     }
 
+    private static string KerasFixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "keras", name);
+
+    // The input part of a Keras fixture's NAME.expected.json, as a tensor file for --input.
+    private string KerasInput(string name)
+    {
+        var input = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(KerasFixture(name + ".expected.json")))!["input"]!;
+        File.WriteAllText(PathOf(name + ".input.json"), input.ToJsonString());
+        return PathOf(name + ".input.json");
+    }
+
+    [Fact]
+    public void Predict_and_summary_read_keras_files_directly()
+    {
+        var predicted = Run("predict", "--model", KerasFixture("k2_masked_lstm.weights.h5"), "--config", KerasFixture("k2_masked_lstm.json"),
+            "--input", KerasInput("k2_masked_lstm"), "--output", PathOf("y.json"));
+        Assert.True(predicted.Code == 0, predicted.Error);
+        var expected = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(KerasFixture("k2_masked_lstm.expected.json")))!["output"]!["data"]!.AsArray();
+        var actual = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(PathOf("y.json")))!["data"]!.AsArray();
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i]!.GetValue<double>(), actual[i]!.GetValue<double>(), 1e-5);
+
+        var summary = Run("summary", "--model", KerasFixture("k3_bidirectional.keras"));
+        Assert.True(summary.Code == 0, summary.Error);
+        Assert.Contains("bidirectional_1 (Bidirectional)", summary.Output);
+    }
+
+    [Fact]
+    public void Convert_turns_a_keras_archive_into_a_model_file_and_a_pytorch_state_dict()
+    {
+        var converted = Run("convert", KerasFixture("k3_bidirectional.keras"), PathOf("bi.rnn"));
+        Assert.True(converted.Code == 0, converted.Error);
+        Assert.Equal($"wrote {PathOf("bi.rnn")} (model file)", converted.Output.Trim());
+        string input = KerasInput("k3_bidirectional");
+        Assert.Equal(Run("predict", "--model", KerasFixture("k3_bidirectional.keras"), "--input", input).Output,
+                     Run("predict", "--model", PathOf("bi.rnn"), "--input", input).Output);
+
+        var state = Run("convert", KerasFixture("k3_bidirectional.keras"), PathOf("bi.safetensors"));
+        Assert.True(state.Code == 0, state.Error);
+        Assert.Contains("one module per layer, named after it: bidirectional, bidirectional_1, dense", state.Output);
+    }
+
+    [Fact]
+    public void Convert_names_what_it_cannot_read_or_write()
+    {
+        AssertBadInput(Run("convert", KerasFixture("k2_masked_lstm.weights.h5"), PathOf("m.onnx"), "--config", KerasFixture("k2_masked_lstm.json")), "mask_zero");
+        AssertBadInput(Run("convert", KerasFixture("k3_bidirectional.keras"), PathOf("m.h5")), "writing Keras files is not supported");
+        File.WriteAllText(PathOf("m.onnx"), "");
+        AssertBadInput(Run("convert", PathOf("m.onnx"), PathOf("m.rnn")), "reading .onnx files is not supported yet");
+        AssertBadInput(Run("convert", PathOf("m.onnx"), PathOf("m.rnn"), "--config", KerasFixture("k2_masked_lstm.json")), "--config pairs a Keras weights file");
+        AssertBadInput(Run("convert", KerasFixture("k2_masked_lstm.weights.h5"), PathOf("m.rnn")), "model.to_json()");
+    }
+
     [Fact]
     public void A_model_of_the_wrong_kind_is_refused()
     {

@@ -1,0 +1,52 @@
+using Recurrent.Interop.Keras;
+using Recurrent.IO;
+using Recurrent.Layers;
+using Recurrent.Models;
+
+namespace Recurrent.Interop.Tests.Keras;
+
+/// <summary>Truncated, bit-flipped and mislabelled copies of the Keras fixtures give typed errors naming the file.</summary>
+public class KerasDamagedFileTests
+{
+    [Fact]
+    public void Damaged_keras3_archives_fail_cleanly() =>
+        DamagedCopies.Check(KerasFixture.PathOf("k3_bidirectional.keras"), "model.keras", path => KerasModel.Load<float>(path));
+
+    [Fact]
+    public void Damaged_keras2_weights_files_with_architecture_fail_cleanly() =>
+        DamagedCopies.Check(KerasFixture.PathOf("k2_masked_lstm.weights.h5"), "weights.h5",
+            path => KerasModel.Load<float>(path, KerasFixture.PathOf("k2_masked_lstm.json")));
+
+    [Fact]
+    public void Damaged_keras3_weights_files_fail_cleanly() =>
+        DamagedCopies.Check(KerasFixture.PathOf("k3_gru_stack.weights.h5"), "m.weights.h5", path =>
+            KerasWeights.LoadInto(new Sequential<float>([new Gru<float>(3, resetAfter: false, returnSequences: true), new Dropout<float>(0.5),
+                new SimpleRnn<float>(4, "relu"), new Dense<float>(3), new Dense<float>(1)], inputShape: [-1, 2]), path));
+
+    [Fact]
+    public void Damaged_architecture_json_fails_cleanly() =>
+        DamagedCopies.Check(KerasFixture.PathOf("k2_masked_lstm.json"), "model.json",
+            path => KerasModel.Load<float>(KerasFixture.PathOf("k2_masked_lstm.weights.h5"), path), flips: 100);
+
+    [Fact]
+    public void A_file_that_is_neither_hdf5_nor_a_zip_is_named_as_such()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"not-keras-{Guid.NewGuid():N}.h5");
+        File.WriteAllText(path, "{\"class_name\": \"Sequential\"}");
+        try
+        {
+            var error = Assert.Throws<InvalidModelFileException>(() => KerasModel.Load<float>(path));
+            Assert.Equal($"{path}: not an HDF5 file (no HDF5 signature at the start).", error.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_keras_archive_with_the_h5_extension_is_still_read_as_an_archive()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"mislabelled-{Guid.NewGuid():N}.h5");
+        File.Copy(KerasFixture.PathOf("k3_bidirectional.keras"), path);
+        try { Assert.Equal(4, KerasModel.Load<float>(path).Layers.Count + 1); }
+        finally { File.Delete(path); }
+    }
+}
