@@ -1,5 +1,6 @@
 using Recurrent.Layers;
 using Recurrent.Models;
+using Recurrent.Tensors;
 
 namespace Recurrent.Interop.Tests.Onnx;
 
@@ -35,5 +36,21 @@ public static class OnnxExportCases
     {
         var (layers, shape, _) = Case(name);
         return new Sequential<float>(layers, shape, seed: 7);
+    }
+
+    /// <summary>A random input for case <paramref name="name"/>: ids below 20, or features in [−2, 2).</summary>
+    public static Tensor<float> Input(string name, int batch, int steps, int seed)
+    {
+        var (_, shape, ids) = Case(name);
+        return RandomInput(batch, steps, ids ? null : shape[^1], seed);
+    }
+
+    /// <summary>Random [batch, steps, features] in [−2, 2), or ids [batch, steps] below <paramref name="vocabulary"/> when <paramref name="features"/> is null.</summary>
+    public static Tensor<float> RandomInput(int batch, int steps, int? features, int seed, int vocabulary = 20)
+    {
+        var random = new Random(seed);
+        var x = features is int f ? Tensor<float>.Zeros(batch, steps, f) : Tensor<float>.Zeros(batch, steps);
+        for (int i = 0; i < x.Length; i++) x.Span[i] = features is null ? random.Next(vocabulary) : (float)(random.NextDouble() * 4 - 2);
+        return x;
     }
 }

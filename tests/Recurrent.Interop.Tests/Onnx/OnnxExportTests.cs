@@ -18,13 +18,8 @@ public class OnnxExportTests(ITestOutputHelper log) : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static Tensor<float> Input(int batch, int steps, int features, bool ids, int seed, int vocabulary = 20)
-    {
-        var random = new Random(seed);
-        var x = ids ? Tensor<float>.Zeros(batch, steps) : Tensor<float>.Zeros(batch, steps, features);
-        for (int i = 0; i < x.Length; i++) x.Span[i] = ids ? random.Next(vocabulary) : (float)(random.NextDouble() * 4 - 2);
-        return x;
-    }
+    private static Tensor<float> Input(int batch, int steps, int features, bool ids, int seed) =>
+        OnnxExportCases.RandomInput(batch, steps, ids ? null : features, seed);
 
     private double CheckClose(string what, ReadOnlySpan<float> expected, (int[] Shape, float[] Data) actual, int[] expectedShape)
     {

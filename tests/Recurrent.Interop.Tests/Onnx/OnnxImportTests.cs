@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Recurrent.Interop.Onnx;
+using Recurrent.Layers;
+using Recurrent.Models;
+using Recurrent.Tensors;
+using Xunit.Abstractions;
+
+namespace Recurrent.Interop.Tests.Onnx;
+
+/// <summary>
+/// Graphs written by torch.onnx.export (tests/FixtureScripts/make_onnx_import_fixtures.py) and by our exporter import
+/// into Sequential models that compute the same outputs.
+/// </summary>
+public class OnnxImportTests(ITestOutputHelper log)
+{
+    private const double Tolerance = 1e-5;
+
+    public static string FixturePath(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", name);
+
+    public static TheoryData<string> PyTorchModels => new(Directory.GetFiles(FixturePath(""), "*.onnx").Select(Path.GetFileNameWithoutExtension).Order()!);
+
+    public static TheoryData<string> ExportCases => new(OnnxExportCases.Names);
+
+    /// <summary>The fixture's cases: input (ids as floats) and PyTorch's output.</summary>
+    public static IEnumerable<(Tensor<float> Input, Tensor<float> Output)> Cases(string name)
+    {
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(FixturePath(name + ".json")));
+        foreach (JsonElement item in json.RootElement.GetProperty("cases").EnumerateArray())
+            yield return (ReadTensor(item.GetProperty("input")), ReadTensor(item.GetProperty("output")));
+    }
+
+    private static Tensor<float> ReadTensor(JsonElement element) => new(
+        element.GetProperty("data").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(),
+        element.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray());
+
+    private double Worst(string what, Tensor<float> expected, Tensor<float> actual)
+    {
+        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double error = Math.Abs(expected.Span[i] - actual.Span[i]);
+            Assert.True(error <= Tolerance, $"{what}[{i}]: expected {expected.Span[i]}, imported model {actual.Span[i]}");
+            worst = Math.Max(worst, error);
+        }
+        log.WriteLine($"{what}: max difference {worst:E2}");
+        return worst;
+    }
+
+    [Theory]
+    [MemberData(nameof(PyTorchModels))]
+    public void PyTorch_exports_reproduce_pytorch_outputs_at_two_batch_sizes_and_lengths(string name)
+    {
+        Sequential<float> model = OnnxImporter.Import(FixturePath(name + ".onnx"));
+        log.WriteLine(model.Summary());
+        int shapes = 0;
+        foreach (var (input, output) in Cases(name))
+        {
+            Worst($"{name} {string.Join("×", input.Shape.ToArray())}", output, model.Predict(input));
+            shapes++;
+        }
+        Assert.Equal(2, shapes);
+    }
+
+    [Fact]
+    public void PyTorch_models_become_the_keras_layers_they_compute()
+    {
+        string Layers(string name) => string.Join(", ", OnnxImporter.Import(FixturePath(name + ".onnx")).Layers.Select(Describe));
+        Assert.Equal("Embedding 12×5, Bidirectional(GRU 4 reset_after final) concat, Dense 2 linear", Layers("gru_bi_embedding_h_n"));
+        Assert.Equal("LSTM 5 sequences, LSTM 5 sequences, Dense 3 softmax", Layers("lstm_l2_sequence_softmax"));
+        Assert.Equal("SimpleRNN 5 final, Dense 1 sigmoid", Layers("rnn_tanh_h_n_sigmoid"));
+        Assert.Equal("Bidirectional(LSTM 4 sequences) concat, Bidirectional(LSTM 4 final) concat, Dense 2 tanh", Layers("lstm_l2_bi_h_n_tanh"));
+    }
+
+    private static string Describe(Layer<float> layer) => layer switch
+    {
+        Embedding<float> e => $"Embedding {e.InputDim}×{e.OutputDim}",
+        Bidirectional<float> b => $"Bidirectional({Describe(b.ForwardLayer)}) {b.MergeMode.ToString().ToLowerInvariant()}",
+        Gru<float> g => $"GRU {g.Units}{(g.ResetAfter ? " reset_after" : "")} {(g.ReturnSequences ? "sequences" : "final")}",
+        RecurrentLayer<float> r => $"{r.TypeName} {r.Units} {(r.ReturnSequences ? "sequences" : "final")}",
+        Dense<float> d => $"Dense {d.Units} {d.Activation.Name}",
+        _ => layer.TypeName,
+    };
+
+    [Theory]
+    [MemberData(nameof(ExportCases))]
+    public void Our_exports_import_back_to_the_same_outputs(string name)
+    {
+        Sequential<float> original = OnnxExportCases.Model(name);
+        Sequential<float> imported = OnnxImporter.FromBytes(OnnxExporter.ToBytes(original), name);
+        Assert.Equal(original.Layers.Sum(l => l.Parameters.Sum(p => p.Value.Length)), imported.Layers.Sum(l => l.Parameters.Sum(p => p.Value.Length)));
+        foreach (var (batch, steps, seed) in new[] { (3, 7, 1), (2, 4, 2) })
+        {
+            Tensor<float> x = OnnxExportCases.Input(name, batch, steps, seed);
+            Worst($"{name} {batch}×{steps}", original.Predict(x), imported.Predict(x));
+        }
+    }
+}
