@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Recurrent.Interop.Onnx;
 using Recurrent.Layers;
 using Recurrent.Models;
@@ -21,18 +20,6 @@ public class OnnxImportTests(ITestOutputHelper log)
 
     public static TheoryData<string> ExportCases => new(OnnxExportCases.Names);
 
-    /// <summary>The fixture's cases: input (ids as floats) and PyTorch's output.</summary>
-    public static IEnumerable<(Tensor<float> Input, Tensor<float> Output)> Cases(string name)
-    {
-        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(FixturePath(name + ".json")));
-        foreach (JsonElement item in json.RootElement.GetProperty("cases").EnumerateArray())
-            yield return (ReadTensor(item.GetProperty("input")), ReadTensor(item.GetProperty("output")));
-    }
-
-    private static Tensor<float> ReadTensor(JsonElement element) => new(
-        element.GetProperty("data").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(),
-        element.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray());
-
     private double Worst(string what, Tensor<float> expected, Tensor<float> actual)
     {
         Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
@@ -54,7 +41,7 @@ public class OnnxImportTests(ITestOutputHelper log)
         Sequential<float> model = OnnxImporter.Import(FixturePath(name + ".onnx"));
         log.WriteLine(model.Summary());
         int shapes = 0;
-        foreach (var (input, output) in Cases(name))
+        foreach (var (input, output) in TensorJson.ReadCases(FixturePath(name + ".json")))
         {
             Worst($"{name} {string.Join("×", input.Shape.ToArray())}", output, model.Predict(input));
             shapes++;
