@@ -28,6 +28,7 @@ public static class Cli
             ForecastCommand.Create(console),
             SummaryCommand.Create(console),
             ExportCommand.Create(console),
+            ConvertCommand.Create(console),
             BenchCommand.Create(console),
         };
         ParseResult parsed = root.Parse(args);

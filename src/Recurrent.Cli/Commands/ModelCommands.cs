@@ -59,7 +59,7 @@ internal static class PredictCommand
 {
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "A model file.", Required = true };
+        var model = new Option<string>("--model") { Description = "A model file, or an ONNX file (with --input).", Required = true };
         var text = new Option<string?>("--text") { Description = "One text to classify." };
         var data = new Option<string?>("--data") { Description = "A data file: texts to classify, or a series to continue." };
         var input = new Option<string?>("--input") { Description = "A raw input tensor (.npy or JSON {shape, data}) for the network itself." };
@@ -72,10 +72,12 @@ internal static class PredictCommand
             string path = EvaluateCommand.Existing(parsed.GetValue(model)!);
             int given = new[] { parsed.GetValue(text), parsed.GetValue(data), parsed.GetValue(input) }.Count(v => v is not null);
             if (given != 1) throw new UsageException("predict needs exactly one of --text, --data or --input.");
+            if (NetworkFiles.IsForeign(path) && parsed.GetValue(input) is null)
+                throw new UsageException($"{path} holds a network without our preprocessing; predict from it with --input TENSOR.");
             JsonNode result;
             if (parsed.GetValue(input) is string tensorPath)
             {
-                var network = ModelFile.Load<float>(path).Model;
+                var network = NetworkFiles.Load(path).Model;
                 var prediction = network.Predict(TensorFiles.Read(tensorPath));
                 if (parsed.GetValue(output) is string outputPath) TensorFiles.WriteJson(outputPath, prediction);
                 else console.Out.WriteLine(TensorFiles.ToJson(prediction).ToJsonString());
@@ -168,11 +170,11 @@ internal static class SummaryCommand
 {
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "A model file.", Required = true };
+        var model = new Option<string>("--model") { Description = "A model file, or an ONNX file.", Required = true };
         var command = new Command("summary", "Print a model's layers and parameter counts.") { model };
         command.SetAction(parsed =>
         {
-            LoadedModel<float> loaded = ModelFile.Load<float>(EvaluateCommand.Existing(parsed.GetValue(model)!));
+            LoadedModel<float> loaded = NetworkFiles.Load(parsed.GetValue(model)!);
             loaded.Model.Log = console.Out;
             loaded.Model.Summary();
             if (loaded.Preprocessing?["application"] is JsonNode application) console.Out.WriteLine($"application: {application}");
