@@ -9,6 +9,8 @@ For each model NAME:
 - NAME.onnx   torch.onnx.export(model, x, opset_version=14, dynamic_axes batch and time), input "input", output "output";
 - NAME.json   two cases: the exported shape, and another batch size and sequence length; each with the input and
               PyTorch's float32 output.
+and in refused/, graphs import must refuse (OnnxImportTests asserts the messages): the last step of a
+bidirectional GRU, a time-major (batch_first=False) LSTM, and a GELU (an Erf node) after an LSTM.
 """
 import json
 import os
@@ -71,6 +73,24 @@ MODELS = {
 }
 
 
+class TimeMajor(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = torch.nn.LSTM(4, 3)
+        self.read = "sequence"
+        self.embedding = None
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+REFUSED = {
+    "gru_bi_last_step": lambda: Network(torch.nn.GRU, "last", input_size=4, hidden_size=3, bidirectional=True),
+    "lstm_time_major": TimeMajor,
+    "lstm_gelu": lambda: Network(torch.nn.LSTM, "sequence", input_size=4, hidden_size=3, activation=torch.nn.functional.gelu),
+}
+
+
 def make_input(model, batch, steps):
     if model.embedding is not None:
         return torch.randint(0, VOCABULARY, (batch, steps))
@@ -83,7 +103,7 @@ def tensor(t):
 
 def export(model, x, path):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns that batch_first RNNs export with a batch-size dependent state
+        warnings.simplefilter("ignore")  # torch warns about batch sizes; the zero states here take theirs from the input
         torch.onnx.export(model, (x,), path, opset_version=14, input_names=["input"], output_names=["output"],
                           dynamic_axes={"input": {0: "batch", 1: "time"}, "output": {0: "batch"} if model.read != "sequence" else {0: "batch", 1: "time"}})
 
@@ -104,6 +124,12 @@ def main(out):
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump({"model": name, "torch": torch.__version__, "cases": cases}, f)
         print(f"{name}: output {cases[0]['output']['shape']} and {cases[1]['output']['shape']}")
+    os.makedirs(os.path.join(out, "refused"), exist_ok=True)
+    for name, make in REFUSED.items():
+        torch.manual_seed(0)
+        model = make().eval()
+        export(model, make_input(model, 2, 5), os.path.join(out, "refused", name + ".onnx"))
+        print(f"refused/{name}")
 
 
 if __name__ == "__main__":

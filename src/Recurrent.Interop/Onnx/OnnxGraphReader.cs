@@ -79,6 +79,7 @@ internal sealed partial class OnnxGraphReader(GraphProto graph, string source)
         }
 
         string output = graph.Output[0].Name;
+        if (!_values.ContainsKey(output)) throw new InvalidModelFileException($"{source}: no node computes the graph output '{output}'.");
         Data result = Get(output) as Data ?? throw new NotSupportedException($"{source}: the graph output '{output}' is not computed from the input.");
         Commit(result);
         if (result.Axes.Length is < 2 or > 3 || result.Axes[0].Kind != AxisKind.Batch || (result.Axes.Length == 3 && result.Axes[1].Kind != AxisKind.Time))
@@ -90,10 +91,18 @@ internal sealed partial class OnnxGraphReader(GraphProto graph, string source)
     {
         if (_layers.Count == 0) throw new NotSupportedException($"{source}: the graph computes nothing import recognises as a layer.");
         int[] inputShape = _ids ? [-1] : [-1, _layers[0].InputSize ?? throw new NotSupportedException($"{source}: the input's feature size is not declared and the first layer does not fix it.")];
-        var model = new Sequential<float>(_layers.Select(l => l.Create()), inputShape, name: graph.Name is { Length: > 0 } name ? name : null);
-        for (int i = 0; i < _layers.Count; i++)
-            if (_layers[i].Weights.Count > 0) model.Layers[i].SetWeights(_layers[i].Weights);
-        return model;
+        try
+        {
+            var model = new Sequential<float>(_layers.Select(l => l.Create()), inputShape, name: graph.Name is { Length: > 0 } name ? name : null);
+            for (int i = 0; i < _layers.Count; i++)
+                if (_layers[i].Weights.Count > 0) model.Layers[i].SetWeights(_layers[i].Weights);
+            return model;
+        }
+        catch (Exception e) when (e is Tensors.ShapeException or ArgumentException)
+        {
+            // Every size is checked while reading; this is the last line against a damaged file that still parses.
+            throw new InvalidModelFileException($"{source}: the layers read from the graph do not fit together ({e.Message}).", e);
+        }
     }
 
     private Data InputData(ValueInfoProto input)
@@ -103,7 +112,9 @@ internal sealed partial class OnnxGraphReader(GraphProto graph, string source)
         switch ((DataType)tensor.ElemType)
         {
             case DataType.Float when dims.Length == 3:
-                int features = dims[2].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? checked((int)dims[2].DimValue) : -1;
+                long declared = dims[2].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? dims[2].DimValue : -1;
+                if (declared is 0 or < -1 or > int.MaxValue) throw new InvalidModelFileException($"{source}: graph input '{input.Name}' declares {declared} features.");
+                int features = (int)declared;
                 return new Data([new(AxisKind.Batch), new(AxisKind.Time), new(AxisKind.Features, features)], 0);
             case DataType.Int64 or DataType.Int32 when dims.Length == 2:
                 _ids = true;

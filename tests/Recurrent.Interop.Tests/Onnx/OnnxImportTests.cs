@@ -82,4 +82,21 @@ public class OnnxImportTests(ITestOutputHelper log)
             Worst($"{name} {batch}×{steps}", original.Predict(x), imported.Predict(x));
         }
     }
+
+    public static TheoryData<string, string> Refused => new()
+    {
+        { "gru_bi_last_step", "node '/Gather' (Gather): the last step of bidirectional node '/rnn/GRU' holds the backward direction's first step, which no Keras layer returns; use the final states (cat(h_n[-2], h_n[-1]))." },
+        { "lstm_time_major", "node '/rnn/LSTM' (LSTM): it reads [batch, time, 4]; ONNX's recurrent operators are time-major [time, batch, features], so the graph must transpose a batch-first input (torch: batch_first=True)." },
+        // GELU exports as x·(1 + erf(x/√2))/2; the first node that is not a recognised pattern is named.
+        { "lstm_gelu", "node '/Div' (Div): operator Div is not imported (see docs/interop-pytorch-onnx.md for what is)." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public void Graphs_outside_the_recognised_patterns_are_refused_naming_the_node(string name, string message)
+    {
+        string path = FixturePath(Path.Combine("refused", name + ".onnx"));
+        var error = Assert.Throws<NotSupportedException>(() => OnnxImporter.Import(path));
+        Assert.Equal($"{path}: {message}", error.Message);
+    }
 }
