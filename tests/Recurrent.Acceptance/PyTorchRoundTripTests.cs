@@ -49,14 +49,8 @@ public class PyTorchRoundTripTests(PyTorchModels torch, ITestOutputHelper log) :
             new Dense<float>(2, name: "dense")], [-1, 4]), new PyTorchModuleMap { { "rnn", "rnn0", "rnn1" }, { "linear", "dense" } }, false),
     };
 
-    private void CheckClose(string what, Tensor<float> expected, Tensor<float> actual)
-    {
-        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected.Span[i] - actual.Span[i]));
-        log.WriteLine($"{what}: max |torch − ours| = {worst:E2}");
-        Assert.True(worst <= Tolerance, $"{what}: outputs differ by {worst}");
-    }
+    private void CheckClose(string what, Tensor<float> expected, Tensor<float> actual) =>
+        Outputs.AssertClose($"{what} torch vs ours", expected.Shape.ToArray(), expected.Span, actual.Shape.ToArray(), actual.Span, Tolerance, log);
 
     [Fact]
     public void Our_state_dict_exports_run_alike_in_torch_modules()

@@ -32,53 +32,31 @@ internal sealed record OnnxTensorData(long[] Dims, float[]? Floats, long[]? Int6
             count *= d;
         }
         int n = (int)count;
-        switch ((DataType)tensor.DataType)
+        return (DataType)tensor.DataType switch
         {
-            case DataType.Float:
-                if (!tensor.RawData.IsEmpty)
-                {
-                    RequireBytes(tensor, n, 4, where, dims);
-                    var floats = new float[n];
-                    ReadOnlySpan<byte> raw = tensor.RawData.Span;
-                    for (int i = 0; i < n; i++) floats[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
-                    return new(dims, floats, null);
-                }
-                RequireCount(tensor.FloatData.Count, n, where, dims);
-                return new(dims, [.. tensor.FloatData], null);
-            case DataType.Int64:
-                if (!tensor.RawData.IsEmpty)
-                {
-                    RequireBytes(tensor, n, 8, where, dims);
-                    var longs = new long[n];
-                    for (int i = 0; i < n; i++) longs[i] = BinaryPrimitives.ReadInt64LittleEndian(tensor.RawData.Span[(8 * i)..]);
-                    return new(dims, null, longs);
-                }
-                RequireCount(tensor.Int64Data.Count, n, where, dims);
-                return new(dims, null, [.. tensor.Int64Data]);
-            case DataType.Int32:
-                if (!tensor.RawData.IsEmpty)
-                {
-                    RequireBytes(tensor, n, 4, where, dims);
-                    var ints = new long[n];
-                    for (int i = 0; i < n; i++) ints[i] = BinaryPrimitives.ReadInt32LittleEndian(tensor.RawData.Span[(4 * i)..]);
-                    return new(dims, null, ints);
-                }
-                RequireCount(tensor.Int32Data.Count, n, where, dims);
-                return new(dims, null, tensor.Int32Data.Select(v => (long)v).ToArray());
-            default:
-                throw new NotSupportedException($"{where}: element type {(DataType)tensor.DataType} is not read (float, int32, int64).");
+            DataType.Float => new(dims, Values(tensor, n, 4, BinaryPrimitives.ReadSingleLittleEndian, tensor.FloatData, v => v, where), null),
+            DataType.Int64 => new(dims, null, Values(tensor, n, 8, BinaryPrimitives.ReadInt64LittleEndian, tensor.Int64Data, v => v, where)),
+            DataType.Int32 => new(dims, null, Values(tensor, n, 4, bytes => (long)BinaryPrimitives.ReadInt32LittleEndian(bytes), tensor.Int32Data, v => v, where)),
+            var other => throw new NotSupportedException($"{where}: element type {other} is not read (float, int32, int64)."),
+        };
+    }
+
+    private delegate T RawReader<T>(ReadOnlySpan<byte> bytes);
+
+    // The n values, from raw_data (little-endian, size bytes each) when present, else from the typed field.
+    private static T[] Values<TStored, T>(TensorProto tensor, int n, int size, RawReader<T> fromRaw, IReadOnlyList<TStored> stored, Func<TStored, T> convert, string where)
+    {
+        string shape = $"shape [{string.Join(", ", tensor.Dims)}]";
+        if (tensor.RawData.IsEmpty)
+        {
+            if (stored.Count != n) throw new InvalidModelFileException($"{where}: {shape} needs {n} values, the file stores {stored.Count}.");
+            return stored.Select(convert).ToArray();
         }
-    }
-
-    private static void RequireBytes(TensorProto tensor, int count, int size, string where, long[] dims)
-    {
-        if (tensor.RawData.Length != (long)count * size)
-            throw new InvalidModelFileException($"{where}: shape [{string.Join(", ", dims)}] needs {(long)count * size} bytes, the file stores {tensor.RawData.Length}.");
-    }
-
-    private static void RequireCount(int stored, int count, string where, long[] dims)
-    {
-        if (stored != count)
-            throw new InvalidModelFileException($"{where}: shape [{string.Join(", ", dims)}] needs {count} values, the file stores {stored}.");
+        if (tensor.RawData.Length != (long)n * size)
+            throw new InvalidModelFileException($"{where}: {shape} needs {(long)n * size} bytes, the file stores {tensor.RawData.Length}.");
+        var values = new T[n];
+        ReadOnlySpan<byte> raw = tensor.RawData.Span;
+        for (int i = 0; i < n; i++) values[i] = fromRaw(raw[(size * i)..]);
+        return values;
     }
 }

@@ -20,19 +20,8 @@ public class OnnxImportTests(ITestOutputHelper log)
 
     public static TheoryData<string> ExportCases => new(OnnxExportCases.Names);
 
-    private double Worst(string what, Tensor<float> expected, Tensor<float> actual)
-    {
-        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs(expected.Span[i] - actual.Span[i]);
-            Assert.True(error <= Tolerance, $"{what}[{i}]: expected {expected.Span[i]}, imported model {actual.Span[i]}");
-            worst = Math.Max(worst, error);
-        }
-        log.WriteLine($"{what}: max difference {worst:E2}");
-        return worst;
-    }
+    private double Worst(string what, Tensor<float> expected, Tensor<float> actual) =>
+        Outputs.AssertClose(what, expected.Shape.ToArray(), expected.Span, actual.Shape.ToArray(), actual.Span, Tolerance, log);
 
     [Theory]
     [MemberData(nameof(PyTorchModels))]
