@@ -63,8 +63,8 @@ public sealed class ConvertCliTests : IDisposable
 
         var summary = Run("summary", "--model", PathOf("net.onnx"));
         Assert.True(summary.Code == 0, summary.Error);
-        Assert.Contains("Bidirectional", summary.Output);
-        Assert.Contains("LSTM", summary.Output);
+        Assert.Contains("bidirectional", summary.Output);   // the type may be cut off when the generated name is long
+        Assert.Contains("(LSTM)", summary.Output);
         AssertBadInput(Run("predict", "--model", PathOf("net.onnx"), "--text", "hello"), "predict from it with --input");
     }
 
