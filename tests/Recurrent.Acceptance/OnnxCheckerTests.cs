@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Recurrent.Interop.Onnx;
 using Recurrent.Interop.Tests.Onnx;
 using Xunit.Abstractions;
@@ -20,13 +19,9 @@ public class OnnxCheckerTests(ITestOutputHelper log) : IDisposable
     {
         foreach (string name in OnnxExportCases.Names)
             OnnxExporter.Export(OnnxExportCases.Model(name), Path.Combine(_folder, name + ".onnx"));
-        string script = Path.Combine(AppContext.BaseDirectory, "check_onnx.py");
-        var start = new ProcessStartInfo("/usr/bin/python3", [script, _folder]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        var (code, output) = Python.Run("check_onnx.py", _folder);
         log.WriteLine(output);
-        Assert.True(process.ExitCode == 0, $"onnx.checker failed (apt-get install -y python3-onnx if the module is missing):\n{output}");
+        Assert.True(code == 0, $"onnx.checker failed (apt-get install -y python3-onnx if the module is missing):\n{output}");
         Assert.Contains($"{OnnxExportCases.Names.Length} models pass onnx.checker", output);
     }
 }

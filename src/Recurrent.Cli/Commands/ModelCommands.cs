@@ -59,7 +59,7 @@ internal static class PredictCommand
 {
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "A model file.", Required = true };
+        var model = new Option<string>("--model") { Description = "A model file, or a Keras .h5 / .keras or ONNX file (with --input).", Required = true };
         var text = new Option<string?>("--text") { Description = "One text to classify." };
         var data = new Option<string?>("--data") { Description = "A data file: texts to classify, or a series to continue." };
         var input = new Option<string?>("--input") { Description = "A raw input tensor (.npy or JSON {shape, data}) for the network itself." };
@@ -67,16 +67,18 @@ internal static class PredictCommand
         var json = new Option<string?>("--json") { Description = "Write the predictions here as JSON." };
         var output = new Option<string?>("--output") { Description = "With --input: write the output tensor here as JSON {shape, data}." };
         var config = new Option<string?>("--config") { Description = "With a Keras weights file as --model: the architecture JSON of model.to_json()." };
-        var command = new Command("predict", "Predictions of a model (a model file, or a Keras .h5 / .keras with --input).") { model, text, data, input, textColumn, json, output, config };
+        var command = new Command("predict", "Predictions of a model (a model file, or a Keras or ONNX file with --input).") { model, text, data, input, textColumn, json, output, config };
         command.SetAction(parsed =>
         {
             string path = EvaluateCommand.Existing(parsed.GetValue(model)!);
             int given = new[] { parsed.GetValue(text), parsed.GetValue(data), parsed.GetValue(input) }.Count(v => v is not null);
             if (given != 1) throw new UsageException("predict needs exactly one of --text, --data or --input.");
+            if (NetworkFiles.IsForeign(path) && parsed.GetValue(input) is null)
+                throw new UsageException($"{path} holds a network without our preprocessing; predict from it with --input TENSOR.");
             JsonNode result;
             if (parsed.GetValue(input) is string tensorPath)
             {
-                var network = NetworkFiles.Load(path, parsed.GetValue(config));
+                var network = NetworkFiles.Load(path, kerasConfig: parsed.GetValue(config)).Model;
                 var prediction = network.Predict(TensorFiles.Read(tensorPath));
                 if (parsed.GetValue(output) is string outputPath) TensorFiles.WriteJson(outputPath, prediction);
                 else console.Out.WriteLine(TensorFiles.ToJson(prediction).ToJsonString());
@@ -169,20 +171,12 @@ internal static class SummaryCommand
 {
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "A model file, or a Keras .h5 / .keras.", Required = true };
+        var model = new Option<string>("--model") { Description = "A model file, or a Keras .h5 / .keras or ONNX file.", Required = true };
         var config = new Option<string?>("--config") { Description = "With a Keras weights file as --model: the architecture JSON of model.to_json()." };
         var command = new Command("summary", "Print a model's layers and parameter counts.") { model, config };
         command.SetAction(parsed =>
         {
-            string path = parsed.GetValue(model)!;
-            if (parsed.GetValue(config) is not null || NetworkFiles.IsKeras(path))
-            {
-                Models.Sequential<float> network = NetworkFiles.Load(path, parsed.GetValue(config));
-                network.Log = console.Out;
-                network.Summary();
-                return;
-            }
-            LoadedModel<float> loaded = ModelFile.Load<float>(EvaluateCommand.Existing(path));
+            LoadedModel<float> loaded = NetworkFiles.Load(parsed.GetValue(model)!, kerasConfig: parsed.GetValue(config));
             loaded.Model.Log = console.Out;
             loaded.Model.Summary();
             if (loaded.Preprocessing?["application"] is JsonNode application) console.Out.WriteLine($"application: {application}");

@@ -24,31 +24,57 @@ internal sealed record OnnxRecurrentWeights(float[] W, float[] R, float[]? Wb, f
     public static OnnxRecurrentWeights FromKeras(RecurrentKind kind, int inputSize, int units, float[] kernel, float[] recurrentKernel, float[]? bias)
     {
         int width = GateCount(kind) * units;
-        float[] w = ToRows(kind, kernel, inputSize, units), r = ToRows(kind, recurrentKernel, units, units);
+        var w = new float[width * inputSize];
+        var r = new float[width * units];
+        Reorder(kind, units, inputSize, kernel, w, toOnnx: true);
+        Reorder(kind, units, units, recurrentKernel, r, toOnnx: true);
         if (bias is null) return new(w, r, null, null);
-        float[] wb = PermuteBlocks(kind, bias.AsSpan(0, width), units);
-        float[] rb = bias.Length == 2 * width ? PermuteBlocks(kind, bias.AsSpan(width), units) : new float[width];
+        var wb = new float[width];
+        var rb = new float[width];
+        Reorder(kind, units, 1, bias.AsSpan(0, width), wb, toOnnx: true);
+        if (bias.Length == 2 * width) Reorder(kind, units, 1, bias.AsSpan(width), rb, toOnnx: true);
         return new(w, r, wb, rb);
     }
 
-    // Keras [n, G·H] (column per gate unit) → ONNX [G·H, n] (row per gate unit), blocks reordered.
-    private static float[] ToRows(RecurrentKind kind, float[] keras, int n, int units)
+    /// <summary>
+    /// Keras weights [kernel, recurrent_kernel, bias?] of these ONNX weights. With <paramref name="twoRowBias"/> (a GRU
+    /// with <c>linear_before_reset = 1</c>, Keras' reset-after) the bias is [2, 3H], Wb then Rb; otherwise ONNX adds Wb
+    /// and Rb in the same place (for a <c>linear_before_reset = 0</c> GRU too: Rb_h is added outside the reset), so the
+    /// Keras bias is their sum.
+    /// </summary>
+    public (float[] Kernel, float[] RecurrentKernel, float[]? Bias) ToKeras(RecurrentKind kind, int inputSize, int units, bool twoRowBias)
     {
         int width = GateCount(kind) * units;
-        var rows = new float[width * n];
+        var kernel = new float[inputSize * width];
+        var recurrentKernel = new float[units * width];
+        Reorder(kind, units, inputSize, W, kernel, toOnnx: false);
+        Reorder(kind, units, units, R, recurrentKernel, toOnnx: false);
+        if (Wb is null || Rb is null) return (kernel, recurrentKernel, null);
+        var bias = new float[twoRowBias ? 2 * width : width];
+        Reorder(kind, units, 1, Wb, bias.AsSpan(0, width), toOnnx: false);
+        if (twoRowBias) Reorder(kind, units, 1, Rb, bias.AsSpan(width), toOnnx: false);
+        else
+        {
+            var recurrentBias = new float[width];
+            Reorder(kind, units, 1, Rb, recurrentBias, toOnnx: false);
+            for (int i = 0; i < width; i++) bias[i] += recurrentBias[i];
+        }
+        return (kernel, recurrentKernel, bias);
+    }
+
+    // Keras [n, G·H] (a column per gate unit) ↔ ONNX [G·H, n] (a row per gate unit), gate blocks reordered; a bias is n = 1.
+    private static void Reorder(RecurrentKind kind, int units, int n, ReadOnlySpan<float> source, Span<float> destination, bool toOnnx)
+    {
+        int width = GateCount(kind) * units;
         for (int row = 0; row < width; row++)
         {
             int column = KerasBlock(kind, row / units) * units + row % units;
-            for (int i = 0; i < n; i++) rows[row * n + i] = keras[i * width + column];
+            for (int i = 0; i < n; i++)
+            {
+                int onnx = row * n + i, keras = i * width + column;
+                if (toOnnx) destination[onnx] = source[keras];
+                else destination[keras] = source[onnx];
+            }
         }
-        return rows;
-    }
-
-    private static float[] PermuteBlocks(RecurrentKind kind, ReadOnlySpan<float> keras, int units)
-    {
-        var onnx = new float[keras.Length];
-        for (int block = 0; block < keras.Length / units; block++)
-            keras.Slice(KerasBlock(kind, block) * units, units).CopyTo(onnx.AsSpan(block * units, units));
-        return onnx;
     }
 }

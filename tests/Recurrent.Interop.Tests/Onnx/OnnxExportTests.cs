@@ -18,27 +18,11 @@ public class OnnxExportTests(ITestOutputHelper log) : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static Tensor<float> Input(int batch, int steps, int features, bool ids, int seed, int vocabulary = 20)
-    {
-        var random = new Random(seed);
-        var x = ids ? Tensor<float>.Zeros(batch, steps) : Tensor<float>.Zeros(batch, steps, features);
-        for (int i = 0; i < x.Length; i++) x.Span[i] = ids ? random.Next(vocabulary) : (float)(random.NextDouble() * 4 - 2);
-        return x;
-    }
+    private static Tensor<float> Input(int batch, int steps, int features, bool ids, int seed) =>
+        OnnxExportCases.RandomInput(batch, steps, ids ? null : features, seed);
 
-    private double CheckClose(string what, ReadOnlySpan<float> expected, (int[] Shape, float[] Data) actual, int[] expectedShape)
-    {
-        Assert.Equal(expectedShape, actual.Shape);
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs(expected[i] - actual.Data[i]);
-            Assert.True(error <= Tolerance * (1 + Math.Abs(expected[i])), $"{what}[{i}]: ours {expected[i]}, ONNX Runtime {actual.Data[i]}");
-            worst = Math.Max(worst, error);
-        }
-        log.WriteLine($"{what}: max |ours − ONNX Runtime| = {worst:E2}");
-        return worst;
-    }
+    private double CheckClose(string what, ReadOnlySpan<float> expected, (int[] Shape, float[] Data) actual, int[] expectedShape) =>
+        Outputs.AssertClose($"{what} ours vs ONNX Runtime", expectedShape, expected, actual.Shape, actual.Data, Tolerance, log);
 
     [Theory]
     [MemberData(nameof(Cases))]
