@@ -11,7 +11,7 @@ if (target is null)
     Console.Error.WriteLine($"usage: Recurrent.Fuzz <reader> [file|folder]; readers: {string.Join(", ", ReaderTargets.All.Select(t => t.Name))}");
     return 2;
 }
-string scratch = Path.Combine(Path.GetTempPath(), $"recurrent-fuzz-{Environment.ProcessId}{Path.GetExtension(args[0])}");
+string scratch = Path.Combine(Path.GetTempPath(), $"recurrent-fuzz-{Environment.ProcessId}{target.Extension}");
 
 void ReadOne(byte[] bytes)
 {

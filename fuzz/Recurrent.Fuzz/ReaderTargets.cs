@@ -1,5 +1,7 @@
 using Recurrent.Applications;
 using Recurrent.Data;
+using Recurrent.Interop.Keras;
+using Recurrent.Interop.Onnx;
 using Recurrent.IO;
 
 namespace Recurrent.Fuzz;
@@ -8,7 +10,8 @@ namespace Recurrent.Fuzz;
 /// <param name="Name">Short name, also the fuzzer's command-line argument.</param>
 /// <param name="Read">Reads the file at the given path.</param>
 /// <param name="Refusals">Exception types that count as a clear refusal (their message must name the file).</param>
-public sealed record ReaderTarget(string Name, Action<string> Read, Type[] Refusals)
+/// <param name="Extension">The file extension the reader expects (some readers choose the format by it).</param>
+public sealed record ReaderTarget(string Name, Action<string> Read, Type[] Refusals, string Extension = "")
 {
     /// <summary>Whether <paramref name="error"/>, thrown while reading <paramref name="path"/>, is a documented refusal.</summary>
     public bool IsRefusal(Exception error, string path) =>
@@ -25,6 +28,10 @@ public static class ReaderTargets
         new("safetensors", path => SafeTensors.Read<float>(path), [typeof(InvalidModelFileException)]),
         new("csv", path => Csv.Read(path), [typeof(InvalidDataException), typeof(IOException)]),
         new("corpus", path => Text.ReadCorpus(path), [typeof(InvalidDataException), typeof(IOException)]),
+        // Foreign formats: a damaged file may also turn into a well-formed one that asks for something we refuse.
+        new("keras-h5", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".h5"),
+        new("keras-archive", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".keras"),
+        new("onnx", path => OnnxImporter.Import(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".onnx"),
     ];
 
     public static ReaderTarget Named(string name) => All.FirstOrDefault(t => t.Name == name)

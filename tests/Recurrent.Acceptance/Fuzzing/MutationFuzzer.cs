@@ -32,7 +32,7 @@ public sealed class MutationFuzzer(ReaderTarget target)
     public FuzzReport Run(IReadOnlyList<byte[]> seeds, int inputs, int seed, string folder)
     {
         var random = new Random(seed);
-        string path = Path.Combine(folder, $"fuzz-{target.Name}");
+        string path = Path.Combine(folder, $"fuzz-{target.Name}{target.Extension}");
         int accepted = 0, refused = 0;
         long mostAllocated = 0;
         TimeSpan slowest = TimeSpan.Zero;

@@ -88,4 +88,16 @@ public class ReaderMutationTests(ITestOutputHelper log) : IDisposable
         var seeds = new[] { File.ReadAllBytes(SharedData.PathOf("tinyshakespeare.txt"))[..6000], File.ReadAllBytes(SharedData.PathOf("translation/eng-spa.tsv"))[..3000] };
         Fuzz("corpus", seeds);
     }
+
+    private static byte[][] Fixtures(string folder, string pattern) =>
+        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "InteropFixtures", folder), pattern).Order().Select(File.ReadAllBytes).ToArray();
+
+    [Fact]
+    public void Keras_h5_files() => Fuzz("keras-h5", Fixtures("keras", "*.h5"));
+
+    [Fact]
+    public void Keras_archives() => Fuzz("keras-archive", Fixtures("keras", "*.keras"));
+
+    [Fact]
+    public void Onnx_files() => Fuzz("onnx", Fixtures("onnx", "*.onnx"));
 }
