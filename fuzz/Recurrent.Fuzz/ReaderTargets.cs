@@ -28,6 +28,7 @@ public static class ReaderTargets
         new("safetensors", path => SafeTensors.Read<float>(path), [typeof(InvalidModelFileException)]),
         new("csv", path => Csv.Read(path), [typeof(InvalidDataException), typeof(IOException)]),
         new("corpus", path => Text.ReadCorpus(path), [typeof(InvalidDataException), typeof(IOException)]),
+        new("translation-pairs", path => TranslationPairs.Read(path, maxTokens: 40), [typeof(InvalidDataException), typeof(IOException)], ".tsv"),
         // Foreign formats: a damaged file may also turn into a well-formed one that asks for something we refuse.
         new("keras-h5", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".h5"),
         new("keras-archive", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".keras"),

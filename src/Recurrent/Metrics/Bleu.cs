@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Recurrent.Data;
 
 namespace Recurrent.Metrics;
 
@@ -24,25 +24,6 @@ public sealed record BleuScore(double Score, IReadOnlyList<double> Precisions, d
 /// </summary>
 public static class Bleu
 {
-    /// <summary>
-    /// The tokenisation BLEU is reported with here: lower case, every punctuation or symbol character its own token
-    /// (so "¿Dónde?" is "¿ dónde ?"), split on white space. Letters with accents and apostrophes inside words
-    /// ("don't") stay part of the word.
-    /// </summary>
-    public static string[] Tokenize(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var spaced = new StringBuilder(text.Length * 2);
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            bool innerApostrophe = c == '\'' && i > 0 && i < text.Length - 1 && char.IsLetter(text[i - 1]) && char.IsLetter(text[i + 1]);
-            if ((char.IsPunctuation(c) || char.IsSymbol(c)) && !innerApostrophe) spaced.Append(' ').Append(c).Append(' ');
-            else spaced.Append(char.ToLowerInvariant(c));
-        }
-        return spaced.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-    }
-
     /// <summary>Corpus BLEU of tokenised <paramref name="hypotheses"/>, each against one or more tokenised references.</summary>
     /// <exception cref="ArgumentException">The two lists differ in length, a sentence has no reference, or <paramref name="maxOrder"/> &lt; 1.</exception>
     public static BleuScore Corpus(IReadOnlyList<IReadOnlyList<string>> hypotheses, IReadOnlyList<IReadOnlyList<IReadOnlyList<string>>> references, int maxOrder = 4)
@@ -87,10 +68,10 @@ public static class Bleu
         return new BleuScore(score, precisions, brevity, hypothesisLength, referenceLength);
     }
 
-    /// <summary>Corpus BLEU of raw sentences with one reference each, tokenised by <see cref="Tokenize"/>.</summary>
+    /// <summary>Corpus BLEU of raw sentences with one reference each, tokenised by <see cref="Sentences.Words"/>.</summary>
     public static BleuScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<string> references, int maxOrder = 4) =>
-        Corpus(hypotheses.Select(h => (IReadOnlyList<string>)Tokenize(h)).ToArray(),
-            references.Select(r => (IReadOnlyList<IReadOnlyList<string>>)[Tokenize(r)]).ToArray(), maxOrder);
+        Corpus(hypotheses.Select(h => (IReadOnlyList<string>)Sentences.Words(h)).ToArray(),
+            references.Select(r => (IReadOnlyList<IReadOnlyList<string>>)[Sentences.Words(r)]).ToArray(), maxOrder);
 
     private static int ClosestLength(IReadOnlyList<IReadOnlyList<string>> references, int length)
     {

@@ -89,6 +89,9 @@ public class ReaderMutationTests(ITestOutputHelper log) : IDisposable
         Fuzz("corpus", seeds);
     }
 
+    [Fact]
+    public void Translation_pairs() => Fuzz("translation-pairs", [File.ReadAllBytes(SharedData.PathOf("translation/eng-spa.tsv"))[..5000]]);
+
     private static byte[][] Fixtures(string folder, string pattern) =>
         Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "InteropFixtures", folder), pattern).Order().Select(File.ReadAllBytes).ToArray();
 
