@@ -23,6 +23,7 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
         Kernel = new Parameter<T>("kernel", Tensor<T>.Zeros(inputSize, gateCount * units));
         RecurrentKernel = new Parameter<T>("recurrent_kernel", Tensor<T>.Zeros(units, gateCount * units));
         Bias = useBias ? new Parameter<T>("bias", Tensor<T>.Zeros(biasShape)) : null;
+        Parameters = Bias is null ? [Kernel, RecurrentKernel] : [Kernel, RecurrentKernel, Bias];
     }
 
     /// <summary>Features per step of the input, I.</summary>
@@ -47,7 +48,7 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
     public Parameter<T>? Bias { get; }
 
     /// <summary>The weights in Keras order: kernel, recurrent_kernel, bias.</summary>
-    public IReadOnlyList<Parameter<T>> Parameters => Bias is null ? [Kernel, RecurrentKernel] : [Kernel, RecurrentKernel, Bias];
+    public IReadOnlyList<Parameter<T>> Parameters { get; }
 
     /// <summary>Values per (step, batch row) that <see cref="ForwardStep"/> caches for <see cref="BackwardStep"/>.</summary>
     protected internal abstract int CacheWidth { get; }
@@ -140,8 +141,11 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
         }
     }
 
-    /// <summary>After the backward sweep: accumulate weight gradients and compute InputGradient, each as one GEMM (per gate block with dropout).</summary>
-    internal void FinishBackward(SequenceBuffers<T> buffers)
+    /// <summary>
+    /// After the backward sweep: accumulate weight gradients and, when <paramref name="inputGradient"/> is set, compute
+    /// InputGradient, each as one GEMM (per gate block with dropout).
+    /// </summary>
+    internal void FinishBackward(SequenceBuffers<T> buffers, bool inputGradient)
     {
         int rows = buffers.Batch * buffers.Steps, width = GateCount * Units;
         if (buffers.InputMasks is null)
@@ -149,17 +153,19 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
             // dKernel += xᵀ · dGates over all steps; dx = dGates · kernelᵀ.
             Gemm.Multiply(true, false, InputSize, width, rows, T.One, buffers.Inputs, InputSize,
                 buffers.GateGradient, width, T.One, Kernel.Gradient.Data, width);
-            Gemm.Multiply(false, true, rows, InputSize, width, T.One, buffers.GateGradient, width,
-                Kernel.Value.Data, width, T.Zero, buffers.InputGradient, InputSize);
+            if (inputGradient)
+                Gemm.Multiply(false, true, rows, InputSize, width, T.One, buffers.GateGradient, width,
+                    Kernel.Value.Data, width, T.Zero, buffers.InputGradient, InputSize);
         }
         else
         {
-            buffers.InputGradient.AsSpan().Clear();
+            if (inputGradient) buffers.InputGradient.AsSpan().Clear();
             Span<T> product = buffers.MaskedInputs!;
             for (int g = 0; g < GateCount; g++)
             {
                 Gemm.Multiply(true, false, InputSize, Units, rows, T.One, MaskedInputs(buffers, g), InputSize,
                     buffers.GateGradient.AsSpan(g * Units), width, T.One, Kernel.Gradient.Data.AsSpan(g * Units), width);
+                if (!inputGradient) continue;
                 Gemm.Multiply(false, true, rows, InputSize, Units, T.One, buffers.GateGradient.AsSpan(g * Units), width,
                     Kernel.Value.Data.AsSpan(g * Units), width, T.Zero, product, InputSize);
                 ApplyStepMask(product, buffers.InputMasks[g]);

@@ -129,10 +129,30 @@ public static unsafe class Gemm
         int threads = Math.Min(MaxDegreeOfParallelism, job.Blocks);
         if (threads <= 1 || !large)
         {
-            for (int blk = 0; blk < job.Blocks; blk++) RunBlock<T, TV, TS>(in job, blk);
+            if (job.M == 1 && !job.TransB) RunRow<T, TV, TS>(job);
+            else for (int blk = 0; blk < job.Blocks; blk++) RunBlock<T, TV, TS>(in job, blk);
             return;
         }
         RunParallel<T, TV, TS>(job, threads);
+    }
+
+    // One row of A times B read in place (a recurrent step at batch size 1): the whole vectors of C go through the row
+    // kernel, k in the same KC slices as RunBlock, so every element gets the same operations as there; the ragged right
+    // edge (fewer columns than a vector) takes the general path.
+    private static void RunRow<T, TV, TS>(Job<T> job)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
+    {
+        int vectors = job.N / TS.Count, whole = vectors * TS.Count;
+        nint stride = job.TransA ? job.Lda : 1;
+        for (int p0 = 0; p0 < job.K; p0 += KC)
+            GemmKernel.Row<T, TV, TS>(vectors, Math.Min(KC, job.K - p0), job.A + p0 * stride, stride, job.B + (nint)p0 * job.Ldb, job.Ldb,
+                job.C, job.Alpha, p0 == 0 ? job.Beta : T.One);
+        if (whole == job.N) return;
+        job.B += whole;
+        job.C += whole;
+        job.N -= whole;
+        job.NBlocks = job.Blocks = 1;
+        RunBlock<T, TV, TS>(in job, 0);
     }
 
     private static void RunParallel<T, TV, TS>(Job<T> job, int threads)

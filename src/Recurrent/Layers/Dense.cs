@@ -21,7 +21,10 @@ namespace Recurrent.Layers;
 public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloatingPointIeee754<T>
 {
     private Parameter<T>? _kernel, _bias;
+    private Parameter<T>[] _parameters = [];
     private Tensor<T>? _input, _preActivation, _output;
+    // Reused from one training step to the next (see Layer.Forward): results of training calls and gradients.
+    private readonly ShapeCache<Tensor<T>> _trainingPreActivation = new(), _trainingOutput = new(), _preGradient = new(), _inputGradient = new();
 
     /// <summary>Creates the layer; arguments and defaults as in Keras (glorot_uniform kernel, zero bias, no activation).</summary>
     public Dense(int units, string? activation = null, bool useBias = true, Initializer? kernelInitializer = null,
@@ -57,8 +60,7 @@ public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloa
     public override bool IsBuilt => _kernel is not null;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Parameter<T>> Parameters =>
-        _kernel is null ? [] : _bias is null ? [_kernel] : [_kernel, _bias];
+    public override IReadOnlyList<Parameter<T>> Parameters => _parameters;
 
     private int InputSize => _kernel!.Value.Dim(0);
 
@@ -74,6 +76,7 @@ public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloa
             _bias = new Parameter<T>("bias", Tensor<T>.Zeros(Units));
             BiasInitializer.Fill(_bias.Value, Random);
         }
+        _parameters = _bias is null ? [_kernel] : [_kernel, _bias];
     }
 
     /// <inheritdoc/>
@@ -97,8 +100,10 @@ public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloa
         if (input.Dim(input.Rank - 1) != InputSize)
             throw new ShapeException($"{Name}: expected input shape [..., {InputSize}], got {input.ShapeText}.");
         int rows = input.Length / InputSize;
-        int[] shape = [.. input.Shape[..^1], Units];
-        var preActivation = Tensor<T>.Zeros(shape);
+        Span<int> shape = stackalloc int[input.Rank];
+        input.Shape.CopyTo(shape);
+        shape[^1] = Units;
+        Tensor<T> preActivation = training ? _trainingPreActivation.Get(shape) : Tensor<T>.Zeros(shape.ToArray());
         Gemm.Multiply(false, false, rows, Units, InputSize, T.One, input.Data, InputSize, _kernel!.Value.Data, Units, T.Zero, preActivation.Data, Units);
         if (_bias is not null)
             for (int r = 0; r < rows; r++)
@@ -106,21 +111,18 @@ public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloa
                 Span<T> row = preActivation.Span.Slice(r * Units, Units);
                 TensorPrimitives.Add(row, _bias.Value.Span, row);
             }
-        var output = Tensor<T>.Zeros(shape);
+        Tensor<T> output = training ? _trainingOutput.Get(shape) : Tensor<T>.Zeros(shape.ToArray());
         Activation.ForwardRows(preActivation.Span, output.Span, Units);
         (_input, _preActivation, _output) = (input, preActivation, output);
         return output;
     }
 
     /// <inheritdoc/>
-    public override Tensor<T> Backward(Tensor<T> outputGradient)
-    {
-        if (_input is null) throw new InvalidOperationException($"{Name}: Backward called before Forward.");
-        outputGradient.RequireShapeOf(Name, "output gradient", _output!);
-        var preGradient = Tensor<T>.Zeros(outputGradient.Shape.ToArray());
-        Activation.BackwardRows(_preActivation!.Span, _output!.Span, outputGradient.Span, preGradient.Span, Units);
-        return BackwardFromPreActivation(preGradient);
-    }
+    public override Tensor<T> Backward(Tensor<T> outputGradient) => BackwardFromPreActivation(PreActivationGradient(outputGradient));
+
+    /// <inheritdoc/>
+    protected internal override void BackwardWithoutInputGradient(Tensor<T> outputGradient) =>
+        AccumulateWeightGradients(PreActivationGradient(outputGradient));
 
     Activation<T> IFusedOutput<T>.OutputActivation => Activation;
 
@@ -129,6 +131,26 @@ public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloa
     /// <summary>Backward from dLoss/d(x·kernel + bias): weight gradients accumulate; returns dLoss/dx.</summary>
     public Tensor<T> BackwardFromPreActivation(Tensor<T> preGradient)
     {
+        Tensor<T> input = AccumulateWeightGradients(preGradient);
+        int rows = input.Length / InputSize;
+        Tensor<T> inputGradient = _inputGradient.Get(input.Shape);
+        Gemm.Multiply(false, true, rows, InputSize, Units, T.One, preGradient.Data, Units, _kernel!.Value.Data, Units, T.Zero, inputGradient.Data, InputSize);
+        return inputGradient;
+    }
+
+    // dLoss/d(x·kernel + bias) from dLoss/d(output), through the activation.
+    private Tensor<T> PreActivationGradient(Tensor<T> outputGradient)
+    {
+        if (_input is null) throw new InvalidOperationException($"{Name}: Backward called before Forward.");
+        outputGradient.RequireShapeOf(Name, "output gradient", _output!);
+        Tensor<T> preGradient = _preGradient.Get(outputGradient.Shape);
+        Activation.BackwardRows(_preActivation!.Span, _output!.Span, outputGradient.Span, preGradient.Span, Units);
+        return preGradient;
+    }
+
+    // dKernel += xᵀ · dPre, dBias += column sums of dPre; returns the input of the last forward pass.
+    private Tensor<T> AccumulateWeightGradients(Tensor<T> preGradient)
+    {
         Tensor<T> input = _input ?? throw new InvalidOperationException($"{Name}: Backward called before Forward.");
         preGradient.RequireShapeOf(Name, "pre-activation gradient", _preActivation!);
         int rows = input.Length / InputSize;
@@ -136,8 +158,6 @@ public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloa
         if (_bias is not null)
             for (int r = 0; r < rows; r++)
                 TensorPrimitives.Add(_bias.Gradient.Span, preGradient.Span.Slice(r * Units, Units), _bias.Gradient.Span);
-        var inputGradient = Tensor<T>.Zeros(input.Shape.ToArray());
-        Gemm.Multiply(false, true, rows, InputSize, Units, T.One, preGradient.Data, Units, _kernel.Value.Data, Units, T.Zero, inputGradient.Data, InputSize);
-        return inputGradient;
+        return input;
     }
 }

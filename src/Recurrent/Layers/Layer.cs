@@ -87,10 +87,22 @@ public abstract class Layer<T> where T : struct, IFloatingPointIeee754<T>
     public abstract IReadOnlyList<Parameter<T>> Parameters { get; }
 
     /// <summary>Runs the layer on a batch.</summary>
+    /// <remarks>
+    /// With <paramref name="training"/> set, a layer may return a tensor it overwrites on its next training call of the
+    /// same shape (a training step consumes each result before the next step), so that training allocates nothing in
+    /// steady state. Inference calls return tensors the caller may keep.
+    /// </remarks>
     public abstract Tensor<T> Forward(Tensor<T> input, bool training = false);
 
     /// <summary>Given dLoss/d(output of the last forward pass), returns dLoss/d(input) and accumulates weight gradients.</summary>
+    /// <remarks>The returned tensor may be one the layer overwrites on its next backward pass.</remarks>
     public abstract Tensor<T> Backward(Tensor<T> outputGradient);
+
+    /// <summary>
+    /// <see cref="Backward"/> when nothing reads dLoss/d(input), as for the first layer of a model: accumulates the
+    /// weight gradients only. Layers whose input gradient costs real work override it to skip that work.
+    /// </summary>
+    protected internal virtual void BackwardWithoutInputGradient(Tensor<T> outputGradient) => Backward(outputGradient);
 
     /// <summary>Copies of the weights, in Keras' order and layouts.</summary>
     public IReadOnlyList<Tensor<T>> GetWeights() => Parameters.Select(p => p.Value.Clone()).ToArray();
@@ -115,7 +127,8 @@ public abstract class Layer<T> where T : struct, IFloatingPointIeee754<T>
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGradients()
     {
-        foreach (Parameter<T> parameter in Parameters) parameter.ZeroGradient();
+        IReadOnlyList<Parameter<T>> parameters = Parameters;
+        for (int i = 0; i < parameters.Count; i++) parameters[i].ZeroGradient();
     }
 
     /// <summary>Builds an unbuilt layer from the shapes of weights given to <see cref="SetWeights"/>.</summary>

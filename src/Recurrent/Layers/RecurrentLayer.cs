@@ -30,13 +30,20 @@ public sealed record RecurrentGradients<T>(Tensor<T> Input, IReadOnlyList<Tensor
 public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private RecurrentCell<T>? _cell;
+    // The buffers of the last forward pass, and those of the last two sequence shapes (kept for reuse).
     private SequenceBuffers<T>? _buffers;
+    private ShapeCache<SequenceBuffers<T>> _bufferCache = new();
     // Forward facts the backward pass needs: which (step, row) pairs are masked and which emit the state as output.
     private bool[] _stepMasked = [];
     private bool[] _emitsState = [];
     private bool _hasMask;
     private Tensor<T>[]? _carriedStates;
     private T[][] _maskedStateGradients = [];
+    // Reused from one training step to the next (see Layer.Forward): the result of training calls, the input
+    // gradient of Backward and the dropout masks.
+    private readonly ShapeCache<RecurrentOutput<T>> _trainingResults = new();
+    private readonly ShapeCache<Tensor<T>> _inputGradient = new();
+    private T[][]? _inputMasks, _recurrentMasks;
 
     /// <summary>Sets the options shared by every recurrent layer.</summary>
     protected RecurrentLayer(int units, bool returnSequences, bool returnState, bool goBackwards, bool useBias,
@@ -132,7 +139,12 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     public override Tensor<T> Forward(Tensor<T> input, bool[,]? mask, bool training, out bool[,]? outputMask)
     {
         outputMask = ReturnSequences ? mask : null;
-        return ForwardSequence(input, mask: mask, training: training).Output;
+        if (!training) return ForwardSequence(input, mask: mask).Output;
+        RecurrentOutput<T>? kept = input.Rank != 3 || !IsBuilt ? null : _trainingResults.Find((Layer: this, Batch: input.Dim(0), Steps: input.Dim(1)),
+            static (result, key) => key.Layer.Reusable(result, key.Batch, key.Steps, key.Layer.Cell.StateCount));
+        RecurrentOutput<T> result = ForwardSequence(input, mask: mask, training: true, reuse: kept);
+        if (result != kept) _trainingResults.Add(result);
+        return result.Output;
     }
 
     /// <summary>Creates and initialises the weights for inputs with <paramref name="inputSize"/> features per step.</summary>
@@ -140,6 +152,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     {
         if (inputSize <= 0) throw new ShapeException($"{Name}: input feature size must be positive, got {inputSize}.");
         _cell = CreateCell(inputSize);
+        _bufferCache = new();
         KernelInitializer.Fill(_cell.Kernel.Value, Random);
         RecurrentInitializer.Fill(_cell.RecurrentKernel.Value, Random);
         if (_cell.Bias is not null) InitializeBias(_cell.Bias.Value, Random);
@@ -163,10 +176,21 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     }
 
     /// <inheritdoc/>
-    public override Tensor<T> Forward(Tensor<T> input, bool training = false) => ForwardSequence(input, training: training).Output;
+    public override Tensor<T> Forward(Tensor<T> input, bool training = false) => Forward(input, null, training, out _);
 
     /// <inheritdoc/>
-    public override Tensor<T> Backward(Tensor<T> outputGradient) => BackwardSequence(outputGradient).Input;
+    public override Tensor<T> Backward(Tensor<T> outputGradient)
+    {
+        BackwardThroughTime(outputGradient, null, inputGradient: true);
+        SequenceBuffers<T> buffers = _buffers!;
+        Tensor<T> inputGradient = _inputGradient.Get([buffers.Batch, buffers.Steps, Cell.InputSize]);
+        CopyInputGradient(inputGradient);
+        return inputGradient;
+    }
+
+    /// <inheritdoc/>
+    protected internal override void BackwardWithoutInputGradient(Tensor<T> outputGradient) =>
+        BackwardThroughTime(outputGradient, null, inputGradient: false);
 
     /// <summary>
     /// Runs the layer over <paramref name="input"/> [B, T, I], starting from <paramref name="initialState"/> ([B, H] each;
@@ -194,8 +218,8 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
         if (mask is not null && (mask.GetLength(0) != batch || mask.GetLength(1) != steps))
             throw new ShapeException($"{Name}: mask expected shape [{batch}, {steps}], got [{mask.GetLength(0)}, {mask.GetLength(1)}].");
 
-        if (_buffers is null || _buffers.Batch != batch || _buffers.Steps != steps || _buffers.States.Length != cell.StateCount)
-            _buffers = cell.CreateBuffers(batch, steps);
+        _buffers = _bufferCache.Find((batch, steps), static (kept, shape) => kept.Batch == shape.batch && kept.Steps == shape.steps)
+            ?? _bufferCache.Add(cell.CreateBuffers(batch, steps));
         SequenceBuffers<T> buffers = _buffers;
         int units = Units;
         if (Stateful && initialState is null && _carriedStates is not null)
@@ -244,17 +268,28 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
                 hidden.Slice(b * units, units).CopyTo(output.Data.AsSpan(offset, units));
             }
         }
+        if (Stateful) CarryStates(buffers, batch);
         if (reusable)
         {
             for (int k = 0; k < cell.StateCount; k++) buffers.State(k, steps, units).CopyTo(reuse!.States[k].Span);
-            if (Stateful) _carriedStates = reuse!.States.Select(state => state.Clone()).ToArray();
             return reuse!;
         }
         var states = new Tensor<T>[cell.StateCount];
         for (int k = 0; k < states.Length; k++)
             states[k] = Tensor<T>.FromValues(buffers.State(k, steps, units), batch, units);
-        if (Stateful) _carriedStates = states.Select(state => state.Clone()).ToArray();
         return new RecurrentOutput<T>([output], states);
+    }
+
+    // A stateful layer keeps the final states for the next call, in its own tensors (reused while the batch size holds).
+    private void CarryStates(SequenceBuffers<T> buffers, int batch)
+    {
+        int count = buffers.States.Length;
+        if (_carriedStates is null || _carriedStates.Length != count || _carriedStates[0].Dim(0) != batch)
+        {
+            _carriedStates = new Tensor<T>[count];
+            for (int k = 0; k < count; k++) _carriedStates[k] = Tensor<T>.Zeros(batch, Units);
+        }
+        for (int k = 0; k < count; k++) buffers.State(k, buffers.Steps, Units).CopyTo(_carriedStates[k].Span);
     }
 
     // Whether a previous result has exactly the shapes this call produces (checked without allocating).
@@ -279,25 +314,28 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     {
         if (Dropout is <= 0 or >= 1) return null;
         bool perGate = RecurrentDropout is > 0 and < 1;
-        var masks = new T[gates][];
-        for (int g = 0; g < gates; g++) masks[g] = perGate || g == 0 ? NewMask(batch * features, Dropout) : masks[0];
-        return masks;
+        return DrawMasks(ref _inputMasks, gates, batch * features, Dropout, shared: !perGate);
     }
 
     private T[][]? RecurrentDropoutMasks(int batch, int gates)
     {
         if (RecurrentDropout is <= 0 or >= 1) return null;
-        var masks = new T[gates][];
-        for (int g = 0; g < gates; g++) masks[g] = NewMask(batch * Units, RecurrentDropout);
-        return masks;
+        return DrawMasks(ref _recurrentMasks, gates, batch * Units, RecurrentDropout, shared: false);
     }
 
-    private T[] NewMask(int length, double rate)
+    // New masks for this pass, one per gate block (all blocks the first one's when shared), drawn in block order into
+    // arrays kept while the size holds.
+    private T[][] DrawMasks(ref T[][]? masks, int gates, int length, double rate, bool shared)
     {
-        var mask = new T[length];
+        if (masks is null || masks[0].Length != length)
+        {
+            masks = new T[gates][];
+            for (int g = 0; g < gates; g++) masks[g] = shared && g > 0 ? masks[0] : new T[length];
+        }
         T kept = T.CreateChecked(1 / (1 - rate));
-        for (int i = 0; i < length; i++) mask[i] = Random.NextDouble() < rate ? T.Zero : kept;
-        return mask;
+        for (int g = 0; g < (shared ? 1 : gates); g++)
+            for (int i = 0; i < length; i++) masks[g][i] = Random.NextDouble() < rate ? T.Zero : kept;
+        return masks;
     }
 
     /// <summary>
@@ -306,6 +344,20 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     /// weight gradients are accumulated into the parameters.
     /// </summary>
     public RecurrentGradients<T> BackwardSequence(Tensor<T>? outputGradient, IReadOnlyList<Tensor<T>?>? stateGradients = null)
+    {
+        BackwardThroughTime(outputGradient, stateGradients, inputGradient: true);
+        SequenceBuffers<T> buffers = _buffers!;
+        var inputGradient = Tensor<T>.Zeros(buffers.Batch, buffers.Steps, Cell.InputSize);
+        CopyInputGradient(inputGradient);
+        var initialGradients = new Tensor<T>[Cell.StateCount];
+        for (int k = 0; k < initialGradients.Length; k++)
+            initialGradients[k] = Tensor<T>.FromValues(buffers.StateGradients[k], buffers.Batch, Units);
+        return new RecurrentGradients<T>(inputGradient, initialGradients);
+    }
+
+    // The sweep behind BackwardSequence: leaves dLoss/d(initial states) in the buffers' StateGradients and, with
+    // inputGradient, dLoss/dx in their InputGradient (processing order).
+    private void BackwardThroughTime(Tensor<T>? outputGradient, IReadOnlyList<Tensor<T>?>? stateGradients, bool inputGradient)
     {
         SequenceBuffers<T> buffers = _buffers ?? throw new InvalidOperationException($"{Name}: Backward called before Forward.");
         RecurrentCell<T> cell = Cell;
@@ -364,18 +416,18 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
                     for (int k = 0; k < cell.StateCount; k++)
                         _maskedStateGradients[k].AsSpan(b * units, units).CopyTo(buffers.StateGradients[k].AsSpan(b * units));
         }
-        cell.FinishBackward(buffers);
+        cell.FinishBackward(buffers, inputGradient);
+    }
 
-        int features = cell.InputSize;
-        var inputGradient = Tensor<T>.Zeros(batch, steps, features);
+    // dLoss/dx from the buffers (time-major, processing order) into [B, T, I] in input time order.
+    private void CopyInputGradient(Tensor<T> inputGradient)
+    {
+        SequenceBuffers<T> buffers = _buffers!;
+        int batch = buffers.Batch, steps = buffers.Steps, features = Cell.InputSize;
         for (int s = 0; s < steps; s++)
             for (int b = 0; b < batch; b++)
                 buffers.InputGradient.AsSpan((s * batch + b) * features, features)
                     .CopyTo(inputGradient.Data.AsSpan((b * steps + TimeOf(s, steps)) * features));
-        var initialGradients = new Tensor<T>[cell.StateCount];
-        for (int k = 0; k < initialGradients.Length; k++)
-            initialGradients[k] = Tensor<T>.FromValues(buffers.StateGradients[k], batch, units);
-        return new RecurrentGradients<T>(inputGradient, initialGradients);
     }
 
     RecurrentOutput<T> ISequenceLayer<T>.ForwardSequence(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState, bool[,]? mask, bool training) =>
@@ -405,7 +457,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     private void PrepareMask(bool[,]? mask, int batch, int steps)
     {
         _hasMask = mask is not null;
-        if (_stepMasked.Length != steps * batch)
+        if (_stepMasked.Length < steps * batch)
         {
             _stepMasked = new bool[steps * batch];
             _emitsState = new bool[steps * batch];
@@ -415,7 +467,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
             Array.Fill(_emitsState, true);
             return;
         }
-        if (_maskedStateGradients.Length != Cell.StateCount || _maskedStateGradients[0].Length != batch * Units)
+        if (_maskedStateGradients.Length != Cell.StateCount || _maskedStateGradients[0].Length < batch * Units)
         {
             _maskedStateGradients = new T[Cell.StateCount][];
             for (int k = 0; k < _maskedStateGradients.Length; k++) _maskedStateGradients[k] = new T[batch * Units];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Recurrent.Callbacks;
 using Recurrent.Layers;
 using Recurrent.Losses;
@@ -71,11 +72,11 @@ public abstract partial class Model<T>
         for (int epoch = _resumeAt?.Epoch ?? 0; epoch < epochs && !context.StopTraining; epoch++)
         {
             foreach (Callback callback in allCallbacks) callback.OnEpochBegin(this, epoch);
+            foreach (Metric metric in _metrics) metric.Reset();
             EpochProgress progress;
             if (_resumeAt is { Order: not null } resumed && resumed.Epoch == epoch)
             {
                 progress = resumed;
-                foreach (Metric metric in _metrics) metric.Reset();
                 for (int m = 0; m < _metrics.Count; m++)
                 {
                     try { if (resumed.MetricStates[m] is double[] state) _metrics[m].SetState(state); }
@@ -88,16 +89,15 @@ public abstract partial class Model<T>
                 int[] order = (int[])training.Clone();
                 if (shuffle) ShuffleRandom.Shuffle(order);
                 progress = new EpochProgress(epoch, order);
-                foreach (Metric metric in _metrics) metric.Reset();
             }
             _resumeAt = null;
             _progress = progress;
-            var logs = RunEpoch(x, y, sampleWeight, progress, batchSize, train: true, allCallbacks, tolerateNaN);
+            var logs = RunEpoch(x, y, sampleWeight, progress, batchSize, train: true, allCallbacks, NewLogs(), tolerateNaN);
             _progress = null;
             if (validation.Length > 0)
             {
                 foreach (Metric metric in _metrics) metric.Reset();
-                foreach (var (name, value) in RunEpoch(validationX, validationY, null, new EpochProgress(epoch, validation), batchSize, train: false, null, tolerateNaN))
+                foreach (var (name, value) in RunEpoch(validationX, validationY, null, new EpochProgress(epoch, validation), batchSize, train: false, null, NewLogs(), tolerateNaN))
                     logs["val_" + name] = value;
             }
             // Callbacks may add to the logs (ReduceLROnPlateau's learning_rate) before the epoch enters the history;
@@ -111,41 +111,51 @@ public abstract partial class Model<T>
         return _history;
     }
 
-    // Where training is inside an epoch: what a backup saves and a resumed Fit continues from. Order is null in a
-    // backup taken between epochs.
+    // Where a pass over the data is: what a backup saves and a resumed Fit continues from. Order null means all
+    // samples in order (Evaluate, TrainOnBatch), or, in a backup taken between epochs, that the next epoch is to be shuffled.
     private sealed class EpochProgress(int epoch, int[]? order)
     {
-        public int Epoch { get; } = epoch;
-        public int[]? Order { get; } = order;
+        public int Epoch { get; private set; } = epoch;
+        public int[]? Order { get; private set; } = order;
         public int NextBatch { get; set; }
         public double LossSum { get; set; }
         public int Seen { get; set; }
         public double[]?[] MetricStates { get; init; } = [];
+
+        // Evaluate and TrainOnBatch reuse one, so a step allocates nothing.
+        public EpochProgress Restart(int[]? order)
+        {
+            (Epoch, Order, NextBatch, LossSum, Seen) = (0, order, 0, 0, 0);
+            return this;
+        }
     }
 
-    // The batches of `progress` from its next one on (metrics are reset by the caller): returns the (batch-size weighted)
-    // mean loss and the metrics, keys sorted as Keras logs them.
+    // The batches of `progress` from its next one on (metrics are reset by the caller), written into `logs` and
+    // returned: the (batch-size weighted) mean loss and the metrics, keys sorted as Keras logs them. A training batch
+    // allocates nothing in steady state: batches are gathered into reused buffers and every layer reuses its workspaces.
     private SortedDictionary<string, double> RunEpoch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight, EpochProgress progress, int batchSize,
-        bool train, IReadOnlyList<Callback>? callbacks, bool tolerateNaN)
+        bool train, IReadOnlyList<Callback>? callbacks, SortedDictionary<string, double> logs, bool tolerateNaN = false)
     {
-        int[] order = progress.Order!;
-        var logs = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        for (int start = progress.NextBatch * batchSize; start < order.Length; start += batchSize)
+        int[]? order = progress.Order;
+        int samples = order?.Length ?? x.Dim(0);
+        for (int start = progress.NextBatch * batchSize; start < samples; start += batchSize)
         {
-            int batchIndex = progress.NextBatch;
-            int[] batch = order[start..Math.Min(order.Length, start + batchSize)];
-            double loss = Step(Gather(x, batch), Gather(y, batch), sampleWeight is null ? null : Gather(sampleWeight, batch), train, progress.Epoch, batchIndex, tolerateNaN);
-            progress.LossSum += loss * batch.Length;
-            progress.Seen += batch.Length;
+            int batchIndex = progress.NextBatch, count = Math.Min(batchSize, samples - start);
+            double loss = Step(BatchOf(x, order, start, count, 0), BatchOf(y, order, start, count, 1),
+                sampleWeight is null ? null : BatchOf(sampleWeight, order, start, count, 2), train, progress.Epoch, batchIndex, tolerateNaN);
+            progress.LossSum += loss * count;
+            progress.Seen += count;
             progress.NextBatch++;
             if (!train) continue;
             FillLogs(logs, progress.LossSum / progress.Seen);
-            foreach (Callback callback in callbacks ?? []) callback.OnBatchEnd(this, batchIndex, logs);
+            for (int i = 0; i < (callbacks?.Count ?? 0); i++) callbacks![i].OnBatchEnd(this, batchIndex, logs);
             if (((ITrainingContext)this).StopTraining) break;
         }
         FillLogs(logs, progress.Seen == 0 ? double.NaN : progress.LossSum / progress.Seen);
         return logs;
     }
+
+    private static SortedDictionary<string, double> NewLogs() => new(StringComparer.Ordinal);
 
     private void FillLogs(IDictionary<string, double> logs, double loss)
     {
@@ -160,9 +170,9 @@ public abstract partial class Model<T>
 
         Loss loss = Loss;
         IFusedOutput<T>? fused = FusableOutput;
-        Loss? fusedLoss = fused is null ? null : loss.FusedWith(fused.OutputActivation.Name);
+        Loss? fusedLoss = fused is null ? null : FusedLoss(loss, fused.OutputActivation.Name);
         Tensor<T> lossInput = fusedLoss is null ? prediction : fused!.PreActivation;
-        var gradient = Tensor<T>.Zeros(lossInput.Shape.ToArray());
+        Tensor<T> gradient = _lossGradient.Get(lossInput.Shape);
         double value = double.CreateChecked((fusedLoss ?? loss).Compute(y, lossInput, lossWeights, gradient.Span));
 
         foreach (Metric metric in _metrics) metric.Update(y, prediction, metricWeights);
@@ -172,20 +182,68 @@ public abstract partial class Model<T>
             if (tolerateNaN) return value;
             throw new TrainingDivergedException($"Fit: the loss became {value} at epoch {epoch + 1}, batch {batch + 1}. Try a lower learning rate, or clipnorm in the optimizer.");
         }
-        foreach (Layer<T> layer in Layers) layer.ZeroGradients();
+        IReadOnlyList<Layer<T>> layers = Layers;
+        for (int i = 0; i < layers.Count; i++) layers[i].ZeroGradients();
         BackwardBatch(gradient, fusedLoss is not null);
-        foreach (Layer<T> layer in Layers)
-            foreach (Parameter<T> parameter in layer.Parameters)
-                foreach (T g in parameter.Gradient.Span)
-                    if (!T.IsFinite(g))
-                        throw new TrainingDivergedException($"Fit: the gradient of layer '{layer.Name}' weight '{parameter.Name}' became {g} at epoch {epoch + 1}, batch {batch + 1} (exploding gradients). Try clipnorm or global_clipnorm in the optimizer, or a lower learning rate.");
-        Optimizer.Apply(TrainableParameters);
+        _trainable.Clear();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            IReadOnlyList<Parameter<T>> parameters = layers[i].Parameters;
+            for (int p = 0; p < parameters.Count; p++)
+            {
+                ReadOnlySpan<T> g = parameters[p].Gradient.Span;
+                int bad = FirstNonFinite(g);
+                if (bad >= 0)
+                    throw new TrainingDivergedException($"Fit: the gradient of layer '{layers[i].Name}' weight '{parameters[p].Name}' became {g[bad]} at epoch {epoch + 1}, batch {batch + 1} (exploding gradients). Try clipnorm or global_clipnorm in the optimizer, or a lower learning rate.");
+                if (layers[i].Trainable) _trainable.Add(parameters[p]);
+            }
+        }
+        Optimizer.Apply(_trainable);
         return value;
+    }
+
+    // The index of the first NaN or infinity, or −1. A vectorised max-magnitude search finds NaN (it returns the first)
+    // and infinity (the largest magnitude), so the common all-finite case costs one SIMD pass.
+    private static int FirstNonFinite(ReadOnlySpan<T> values)
+    {
+        if (values.IsEmpty || T.IsFinite(values[TensorPrimitives.IndexOfMaxMagnitude(values)])) return -1;
+        for (int i = 0; i < values.Length; i++)
+            if (!T.IsFinite(values[i])) return i;
+        return -1;
+    }
+
+    // Loss.FusedWith builds a new loss: keep the last one, so a training step does not allocate it again.
+    private Loss? FusedLoss(Loss loss, string activation)
+    {
+        if (_fusedLoss is not var (cachedLoss, cachedActivation, cached) || cachedLoss != loss || cachedActivation != activation)
+        {
+            cached = loss.FusedWith(activation);
+            _fusedLoss = (loss, activation, cached);
+        }
+        return cached;
+    }
+
+    // Batch rows start.. start + count of `order` (null: in order) from `source`: the tensor itself when that is all
+    // of it, else a copy in a buffer reused for the next batch of the same shape (`slot` tells x, y and sample weights apart).
+    private Tensor<T> BatchOf(Tensor<T> source, int[]? order, int start, int count, int slot)
+    {
+        if (order is null && start == 0 && count == source.Dim(0)) return source;
+        if (!_batchBuffers.TryGetValue((slot, count), out Tensor<T>? batch) || !batch.Shape[1..].SequenceEqual(source.Shape[1..]))
+        {
+            int[] shape = source.Shape.ToArray();
+            shape[0] = count;
+            _batchBuffers[(slot, count)] = batch = Tensor<T>.Zeros(shape);
+        }
+        int width = source.Length / source.Dim(0);
+        for (int i = 0; i < count; i++)
+            source.Span.Slice((order?[start + i] ?? start + i) * width, width).CopyTo(batch.Span.Slice(i * width));
+        return batch;
     }
 
     // Per prediction row: the loss weight (sample weight × mask, with Keras' total/valid scaling so a masked loss is
     // the mean over real steps) and the metric weight (sample weight × mask). Empty arrays mean all ones.
-    private static (T[] Loss, T[] Metric) RowWeights(Tensor<T> prediction, int batch, Tensor<T>? sampleWeight, bool[,]? mask)
+    // The arrays are the model's, reused while the number of rows stays the same.
+    private (T[] Loss, T[] Metric) RowWeights(Tensor<T> prediction, int batch, Tensor<T>? sampleWeight, bool[,]? mask)
     {
         if (sampleWeight is null && mask is null) return ([], []);
         int width = prediction.Dim(prediction.Rank - 1), rows = prediction.Length / width, rowsPerSample = rows / batch;
@@ -193,8 +251,8 @@ public abstract partial class Model<T>
         int valid = 0;
         if (maskApplies) foreach (bool real in mask!) valid += real ? 1 : 0;
         T maskScale = maskApplies ? (valid == 0 ? T.Zero : T.CreateChecked((double)rows / valid)) : T.One;
-        var lossWeights = new T[rows];
-        var metricWeights = new T[rows];
+        if (_lossWeights.Length != rows) (_lossWeights, _metricWeights) = (new T[rows], new T[rows]);
+        T[] lossWeights = _lossWeights, metricWeights = _metricWeights;
         for (int r = 0; r < rows; r++)
         {
             int b = r / rowsPerSample;
@@ -230,9 +288,17 @@ public abstract partial class Model<T>
     /// <summary>Checks x against the model's input shape and for NaN / infinity.</summary>
     protected void CheckInput(string operation, string what, Tensor<T> x)
     {
-        if (x.Rank != InputShape!.Length + 1 || !x.Shape[1..].ToArray().Zip(InputShape).All(p => p.Second < 0 || p.First == p.Second))
-            throw new ShapeException($"{operation}: {what} expected shape [batch, {string.Join(", ", InputShape.Select(d => d < 0 ? "any" : d.ToString()))}] for model '{Name}', got {x.ShapeText}.");
+        if (!FitsInputShape(x))
+            throw new ShapeException($"{operation}: {what} expected shape [batch, {string.Join(", ", InputShape!.Select(d => d < 0 ? "any" : d.ToString()))}] for model '{Name}', got {x.ShapeText}.");
         CheckFinite(operation, what, x);
+    }
+
+    private bool FitsInputShape(Tensor<T> x)
+    {
+        if (x.Rank != InputShape!.Length + 1) return false;
+        for (int axis = 0; axis < InputShape.Length; axis++)
+            if (InputShape[axis] >= 0 && InputShape[axis] != x.Dim(axis + 1)) return false;
+        return true;
     }
 
     private void CheckData(string operation, Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight)
@@ -257,9 +323,9 @@ public abstract partial class Model<T>
 
     private static void CheckFinite(string operation, string what, Tensor<T> values)
     {
-        for (int i = 0; i < values.Length; i++)
-            if (!T.IsFinite(values.Span[i]))
-                throw new ArgumentException($"{operation}: {what} contains {values.Span[i]} at {what}{IndexText(values, i)} (sample {i / Math.Max(1, values.Length / values.Dim(0))}).");
+        int i = FirstNonFinite(values.Span);
+        if (i >= 0)
+            throw new ArgumentException($"{operation}: {what} contains {values.Span[i]} at {what}{IndexText(values, i)} (sample {i / Math.Max(1, values.Length / values.Dim(0))}).");
     }
 
     private static string IndexText(Tensor<T> tensor, int flat)

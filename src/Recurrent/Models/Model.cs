@@ -22,6 +22,15 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
     private List<Metric> _metrics = [];
     private (int Epochs, int StepsPerEpoch) _plan;
 
+    // Training workspaces, kept from one step to the next so that a step allocates nothing in steady state.
+    private readonly Dictionary<(int Slot, int Rows), Tensor<T>> _batchBuffers = [];
+    private readonly List<Parameter<T>> _trainable = [];
+    private readonly ShapeCache<Tensor<T>> _lossGradient = new();
+    private T[] _lossWeights = [], _metricWeights = [];
+    private (Loss Loss, string Activation, Loss? Fused)? _fusedLoss;
+    private SortedDictionary<string, double>? _batchLogs;
+    private readonly EpochProgress _batchProgress = new(0, null);
+
     /// <summary>Names the model and fixes its seed (null: random).</summary>
     protected Model(string? name, string prefix, int? seed)
     {
@@ -112,6 +121,7 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
         _optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         _loss = loss ?? throw new ArgumentNullException(nameof(loss));
         _metrics = metrics.Select(Metric.FromName).ToList();
+        _batchLogs = null;
     }
 
     /// <summary>Compiles with Keras' names for the optimizer (with its default settings) and the loss.</summary>
@@ -144,17 +154,20 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
         RequireBuilt("Evaluate");
         CheckData("Evaluate", x, y, sampleWeight);
         foreach (Metric metric in _metrics) metric.Reset();
-        return RunEpoch(x, y, sampleWeight, new EpochProgress(0, Enumerable.Range(0, x.Dim(0)).ToArray()), batchSize, train: false, null, tolerateNaN: false);
+        return RunEpoch(x, y, sampleWeight, new EpochProgress(0, null), batchSize, train: false, null, NewLogs());
     }
 
     /// <summary>One optimizer step on one batch; returns the loss and metrics of that batch.</summary>
+    /// <remarks>
+    /// Once the shapes repeat, a call allocates nothing: the returned dictionary is the model's own and the next call
+    /// overwrites it, so copy it to keep the values.
+    /// </remarks>
     public IReadOnlyDictionary<string, double> TrainOnBatch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight = null)
     {
         if (!IsBuilt) Build(x.Shape[1..].ToArray());
         CheckData("TrainOnBatch", x, y, sampleWeight);
-        int n = x.Dim(0);
         foreach (Metric metric in _metrics) metric.Reset();
-        return RunEpoch(x, y, sampleWeight, new EpochProgress(0, Enumerable.Range(0, n).ToArray()), n, train: true, null, tolerateNaN: false);
+        return RunEpoch(x, y, sampleWeight, _batchProgress.Restart(null), x.Dim(0), train: true, null, _batchLogs ??= NewLogs());
     }
 
     private void RequireBuilt(string operation)

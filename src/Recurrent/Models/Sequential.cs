@@ -69,9 +69,12 @@ public sealed class Sequential<T> : Model<T> where T : struct, IFloatingPointIee
     protected override void BackwardBatch(Tensor<T> gradient, bool intoPreActivation)
     {
         for (int i = _layers.Count - 1; i >= 0; i--)
-            gradient = i == _layers.Count - 1 && intoPreActivation
-                ? ((IFusedOutput<T>)_layers[i]).BackwardFromPreActivation(gradient)
-                : _layers[i].Backward(gradient);
+        {
+            if (i == _layers.Count - 1 && intoPreActivation) gradient = ((IFusedOutput<T>)_layers[i]).BackwardFromPreActivation(gradient);
+            else if (i > 0) gradient = _layers[i].Backward(gradient);
+            // Nothing reads the model's input gradient.
+            else _layers[i].BackwardWithoutInputGradient(gradient);
+        }
     }
 
     /// <inheritdoc/>

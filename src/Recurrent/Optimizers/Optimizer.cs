@@ -63,16 +63,16 @@ public abstract class Optimizer
         ClipGradients(parameters);
         double rate = LearningRate;
         T learningRate = T.CreateChecked(rate);
-        foreach (Parameter<T> parameter in parameters)
+        for (int p = 0; p < parameters.Count; p++)
         {
+            Parameter<T> parameter = parameters[p];
             Span<T> value = parameter.Value.Span;
             if (WeightDecay is double decay && decay != 0)
             {
                 T factor = T.One - learningRate * T.CreateChecked(decay);
                 for (int i = 0; i < value.Length; i++) value[i] *= factor;
             }
-            T[][] slots = (T[][])_slots.GetValue(parameter, p => CreateSlots<T>(((Parameter<T>)p).Value.Length));
-            Update(value, parameter.Gradient.Span, slots, learningRate, Iterations + 1);
+            Update(value, parameter.Gradient.Span, Slots(parameter), learningRate, Iterations + 1);
         }
         Iterations++;
     }
@@ -82,9 +82,9 @@ public abstract class Optimizer
 
     /// <summary>Each parameter's state arrays (created as zeros when the parameter has not been updated yet), for a backup.</summary>
     internal T[][][] Slots<T>(IReadOnlyList<Parameter<T>> parameters) where T : struct, IFloatingPointIeee754<T> =>
-        parameters.Select(p => (T[][])_slots.GetValue(p, key => CreateSlots<T>(((Parameter<T>)key).Value.Length))).ToArray();
+        parameters.Select(Slots).ToArray();
 
-    /// <summary>Continues from a backup: the step count, the learning rate and the slots as <see cref="Slots{T}"/> gave them.</summary>
+    /// <summary>Continues from a backup: the step count, the learning rate and the slots as <see cref="Slots{T}(IReadOnlyList{Parameter{T}})"/> gave them.</summary>
     internal void Restore<T>(IReadOnlyList<Parameter<T>> parameters, long iterations, double learningRate, T[][][] slots) where T : struct, IFloatingPointIeee754<T>
     {
         T[][][] current = Slots(parameters);
@@ -92,6 +92,15 @@ public abstract class Optimizer
             for (int k = 0; k < current[p].Length; k++) slots[p][k].CopyTo(current[p][k], 0);
         Iterations = iterations;
         _learningRate = learningRate;
+    }
+
+    // Looked up without a lambda: a delegate capturing this would be allocated on every call.
+    private T[][] Slots<T>(Parameter<T> parameter) where T : struct, IFloatingPointIeee754<T>
+    {
+        if (_slots.TryGetValue(parameter, out object? slots)) return (T[][])slots;
+        T[][] created = CreateSlots<T>(parameter.Value.Length);
+        _slots.Add(parameter, created);
+        return created;
     }
 
     /// <summary>The per-parameter state arrays (e.g. Adam's m and v), created on first use.</summary>
@@ -106,15 +115,17 @@ public abstract class Optimizer
         if (ClipValue is double limit)
         {
             T v = T.CreateChecked(limit);
-            foreach (Parameter<T> p in parameters)
-                foreach (ref T g in p.Gradient.Span) g = T.Clamp(g, -v, v);
+            for (int p = 0; p < parameters.Count; p++)
+                foreach (ref T g in parameters[p].Gradient.Span) g = T.Clamp(g, -v, v);
         }
         if (ClipNorm is double maxNorm)
-            foreach (Parameter<T> p in parameters) Scale(p.Gradient.Span, maxNorm, Norm(p.Gradient.Span));
+            for (int p = 0; p < parameters.Count; p++) Scale(parameters[p].Gradient.Span, maxNorm, Norm(parameters[p].Gradient.Span));
         if (GlobalClipNorm is double maxGlobal)
         {
-            double total = Math.Sqrt(parameters.Sum(p => Math.Pow(Norm(p.Gradient.Span), 2)));
-            foreach (Parameter<T> p in parameters) Scale(p.Gradient.Span, maxGlobal, total);
+            double squares = 0;
+            for (int p = 0; p < parameters.Count; p++) squares += Math.Pow(Norm(parameters[p].Gradient.Span), 2);
+            double total = Math.Sqrt(squares);
+            for (int p = 0; p < parameters.Count; p++) Scale(parameters[p].Gradient.Span, maxGlobal, total);
         }
     }
 

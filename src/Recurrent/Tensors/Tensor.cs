@@ -84,7 +84,7 @@ public sealed class Tensor<T> where T : struct, IFloatingPointIeee754<T>
     public bool HasShape(ReadOnlySpan<int> shape) => _shape.AsSpan().SequenceEqual(shape);
 
     /// <summary>Throws a <see cref="ShapeException"/> naming <paramref name="owner"/> unless the shape equals <paramref name="expected"/>.</summary>
-    public void RequireShape(string owner, string what, params int[] expected)
+    public void RequireShape(string owner, string what, params ReadOnlySpan<int> expected)
     {
         if (!HasShape(expected))
             throw new ShapeException($"{owner}: {what} expected shape {FormatShape(expected)}, got {ShapeText}.");

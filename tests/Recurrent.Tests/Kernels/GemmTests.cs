@@ -26,7 +26,7 @@ public sealed class GemmTests
     [
         (0, 5, 3), (4, 0, 3), (3, 5, 0), (1, 1, 1), (1, 17, 3), (3, 1, 17), (17, 63, 65), (63, 65, 17),
         (65, 3, 63), (1, 257, 63), (8, 1000, 65), (9, 65, 257), (3, 1000, 17), (257, 63, 65), (1000, 17, 3),
-        (17, 65, 1000), (40, 130, 300),
+        (17, 65, 1000), (40, 130, 300), (1, 256, 64), (1, 200, 600), (1, 600, 70),
     ];
 
     public static TheoryData<bool, bool, int, int, int> Cases()
@@ -49,6 +49,21 @@ public sealed class GemmTests
             CompareWithReference<float>(transposeA, transposeB, m, n, k, pad, 1e-5);
             CompareWithReference<double>(transposeA, transposeB, m, n, k, pad, 1e-12);
         }
+    }
+
+    [Theory]
+    [InlineData(false, 256, 64)]   // a recurrent step at batch size 1: the row kernel only
+    [InlineData(false, 203, 600)]  // eight-vector, shorter and ragged column chunks; three k-slices
+    [InlineData(false, 600, 70)]   // sixteen-, eight- and fewer-vector chunks
+    [InlineData(true, 203, 600)]
+    public void A_single_row_product_is_bit_identical_to_that_row_of_a_larger_product(bool transposeA, int n, int k)
+    {
+        float[] a = Random<float>(3 * k, 11), b = Random<float>(k * n, 12), c = Random<float>(3 * n, 13);
+        float[] full = (float[])c.Clone(), row = c[..n];
+        Gemm.Multiply(transposeA, false, 3, n, k, 0.5f, a, transposeA ? 3 : k, b, n, 2f, full, n);
+        // Row 0 of A alone: the same elements, k apart when A is stored transposed.
+        Gemm.Multiply(transposeA, false, 1, n, k, 0.5f, a, transposeA ? 3 : k, b, n, 2f, row, n);
+        Assert.Equal(full[..n], row);
     }
 
     [Fact]
