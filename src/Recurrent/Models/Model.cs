@@ -137,15 +137,73 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
         }, Loss.FromName(loss), metrics);
 
     /// <summary>Runs the model on <paramref name="x"/> in batches (inference mode) and returns all outputs.</summary>
+    /// <remarks>
+    /// Thread-safe: concurrent calls run on replicas of the model that share its weights (not copies) and have their
+    /// own workspaces, so they give the same bits as serial calls. Models with stateful layers serve one call at a time.
+    /// Do not train the model while it predicts.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
     public Tensor<T> Predict(Tensor<T> x, int batchSize = 32)
     {
         RequireBuilt("Predict");
         CheckInput("Predict", "x", x);
+        if (Interlocked.CompareExchange(ref _predicting, 1, 0) == 0)
+        {
+            try { return PredictBatches(x, batchSize); }
+            finally { Volatile.Write(ref _predicting, 0); }
+        }
+        if (IdleReplicas is not { } replicas)
+            lock (_replicaLock) return PredictBatches(x, batchSize);
+        Model<T> replica = replicas.TryTake(out Model<T>? idle) ? idle : CreateReplica();
+        try { return replica.PredictBatches(x, batchSize); }
+        finally { replicas.Add(replica); }
+    }
+
+    private Tensor<T> PredictBatches(Tensor<T> x, int batchSize)
+    {
         var outputs = new List<Tensor<T>>();
         foreach (int[] batch in Batches(x.Dim(0), batchSize, shuffle: false))
             outputs.Add(ForwardBatch(Gather(x, batch), training: false, out _));
         return Concatenate(outputs);
+    }
+
+    // Idle replicas for concurrent Predict calls; null when the model cannot have any (stateful layers carry states
+    // that must not be split between replicas, or a layer without a configuration), and calls then take turns.
+    private int _predicting;
+    private readonly object _replicaLock = new();
+    private System.Collections.Concurrent.ConcurrentBag<Model<T>>? _replicaBag;
+    private bool _replicasChecked;
+
+    private System.Collections.Concurrent.ConcurrentBag<Model<T>>? IdleReplicas
+    {
+        get
+        {
+            if (Volatile.Read(ref _replicasChecked)) return _replicaBag;
+            lock (_replicaLock)
+            {
+                if (!_replicasChecked && !AllLayers().Any(l => l is RecurrentLayer<T> { Stateful: true }))
+                    try { _replicaBag = [CreateReplica()]; }
+                    catch (NotSupportedException) { _replicaBag = null; }
+                Volatile.Write(ref _replicasChecked, true);
+                return _replicaBag;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A model of the same layers whose parameters are this model's own tensors (shared, not copied) and whose
+    /// workspaces are separate, for concurrent <see cref="Predict"/> calls.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A layer cannot be replicated.</exception>
+    protected abstract Model<T> CreateReplica();
+
+    /// <summary>Makes every parameter of <paramref name="replica"/> share this model's tensor (same layers, same order).</summary>
+    protected Model<T> ShareParametersWith(Model<T> replica)
+    {
+        IReadOnlyList<Parameter<T>> mine = Parameters, theirs = replica.Parameters;
+        if (mine.Count != theirs.Count) throw new NotSupportedException($"{Name}: a replica has {theirs.Count} weights, the model {mine.Count}.");
+        for (int i = 0; i < mine.Count; i++) theirs[i].ShareWith(mine[i]);
+        return replica;
     }
 
     /// <summary>Loss and metrics of the model on (<paramref name="x"/>, <paramref name="y"/>), in inference mode.</summary>

@@ -78,6 +78,10 @@ public sealed class Sequential<T> : Model<T> where T : struct, IFloatingPointIee
     }
 
     /// <inheritdoc/>
+    protected override Model<T> CreateReplica() =>
+        ShareParametersWith(new Sequential<T>(_layers.Select(l => IO.LayerConfig.FromJson<T>(IO.LayerConfig.ToJson(l), Name)), InputShape, name: Name));
+
+    /// <inheritdoc/>
     protected override IFusedOutput<T>? FusableOutput => _layers.Count > 0 ? _layers[^1] as IFusedOutput<T> : null;
 
     /// <summary>

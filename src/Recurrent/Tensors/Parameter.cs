@@ -20,10 +20,21 @@ public sealed class Parameter<T> where T : struct, IFloatingPointIeee754<T>
     public string Name { get; }
 
     /// <summary>The current value.</summary>
-    public Tensor<T> Value { get; }
+    public Tensor<T> Value { get; private set; }
 
     /// <summary>The accumulated gradient of the loss with respect to <see cref="Value"/>.</summary>
-    public Tensor<T> Gradient { get; }
+    public Tensor<T> Gradient { get; private set; }
+
+    /// <summary>
+    /// Makes this parameter the same weight as <paramref name="source"/>: its value and gradient become the source's
+    /// tensors, so a layer's replica (for concurrent inference) sees every update of the original.
+    /// </summary>
+    internal void ShareWith(Parameter<T> source)
+    {
+        if (!source.Value.Shape.SequenceEqual(Value.Shape))
+            throw new ShapeException($"Parameter '{Name}': cannot share a weight of shape {source.Value.ShapeText} with one of shape {Value.ShapeText}.");
+        (Value, Gradient) = (source.Value, source.Gradient);
+    }
 
     /// <summary>Sets the gradient to zero.</summary>
     public void ZeroGradient() => Gradient.Span.Clear();
