@@ -35,25 +35,25 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPo
     /// <inheritdoc/>
     public override int StateCount => 2;
 
-    // Cache row: pre-activations [4H], activations i, f, g, o [4H], φ(c_t) [H].
+    // Cache row: activations i, f, g, o [4H], φ(c_t) [H]. The pre-activations need no copy: the recurrent product is
+    // added onto the step's Projection rows in place, which then hold them for the backward step.
     /// <inheritdoc/>
-    protected internal override int CacheWidth => 9 * Units;
+    protected internal override int CacheWidth => 5 * Units;
 
     /// <inheritdoc/>
     protected internal override void ForwardStep(SequenceBuffers<T> buffers, int s)
     {
         int batch = buffers.Batch, h = Units, width = CacheWidth;
-        Span<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);      // [B, 9H]
-        for (int b = 0; b < batch; b++)
-            buffers.Projection.AsSpan((s * batch + b) * 4 * h, 4 * h).CopyTo(cache.Slice(b * width));
-        RecurrentProduct(buffers, buffers.State(0, s, h), 0, 4, cache, width, T.One);
+        Span<T> preActivations = buffers.Projection.AsSpan(s * batch * 4 * h, batch * 4 * h);   // [B, 4H]
+        Span<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);                 // [B, 5H]
+        RecurrentProduct(buffers, buffers.State(0, s, h), 0, 4, preActivations, 4 * h, T.One);
 
         ReadOnlySpan<T> previousCell = buffers.State(1, s, h);
         Span<T> hidden = buffers.State(0, s + 1, h), cell = buffers.State(1, s + 1, h);
         for (int b = 0; b < batch; b++)
         {
-            Span<T> row = cache.Slice(b * width, width);
-            Span<T> pre = row[..(4 * h)], gates = row.Slice(4 * h, 4 * h), cellActivation = row.Slice(8 * h, h);
+            Span<T> row = cache.Slice(b * width, width), pre = preActivations.Slice(b * 4 * h, 4 * h);
+            Span<T> gates = row[..(4 * h)], cellActivation = row.Slice(4 * h, h);
             _recurrentActivation.Forward(pre[..(2 * h)], gates[..(2 * h)]);
             _activation.Forward(pre.Slice(2 * h, h), gates.Slice(2 * h, h));
             _recurrentActivation.Forward(pre.Slice(3 * h, h), gates.Slice(3 * h, h));
@@ -71,13 +71,14 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPo
     {
         int batch = buffers.Batch, h = Units, width = CacheWidth;
         ReadOnlySpan<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);
+        ReadOnlySpan<T> preActivations = buffers.Projection.AsSpan(s * batch * 4 * h, batch * 4 * h);
         ReadOnlySpan<T> previousCell = buffers.State(1, s, h), cell = buffers.State(1, s + 1, h);
         Span<T> hiddenGradient = buffers.StateGradients[0], cellGradient = buffers.StateGradients[1];   // [B, H] each
         Span<T> gateGradient = buffers.GateGradient.AsSpan(s * batch * 4 * h, batch * 4 * h);           // [B, 4H]
         for (int b = 0; b < batch; b++)
         {
-            ReadOnlySpan<T> row = cache.Slice(b * width, width);
-            ReadOnlySpan<T> pre = row[..(4 * h)], gates = row.Slice(4 * h, 4 * h), cellActivation = row.Slice(8 * h, h);
+            ReadOnlySpan<T> row = cache.Slice(b * width, width), pre = preActivations.Slice(b * 4 * h, 4 * h);
+            ReadOnlySpan<T> gates = row[..(4 * h)], cellActivation = row.Slice(4 * h, h);
             ReadOnlySpan<T> dh = hiddenGradient.Slice(b * h, h), cPrev = previousCell.Slice(b * h, h), c = cell.Slice(b * h, h);
             Span<T> dc = cellGradient.Slice(b * h, h);
             Span<T> da = gateGradient.Slice(b * 4 * h, 4 * h);

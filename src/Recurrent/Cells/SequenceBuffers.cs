@@ -42,7 +42,10 @@ public sealed class SequenceBuffers<T> where T : struct, IFloatingPointIeee754<T
     /// <summary>x in processing order: [T·B, I].</summary>
     internal T[] Inputs { get; }
 
-    /// <summary>x·kernel + input bias for every step at once: [T·B, G·H].</summary>
+    /// <summary>
+    /// x·kernel + input bias for every step at once: [T·B, G·H]. SimpleRNN and LSTM add each step's recurrent product
+    /// in place, so after the forward pass it holds their pre-activations.
+    /// </summary>
     internal T[] Projection { get; }
 
     /// <summary>Per state (h, and c for LSTM): [(T+1)·B, H]; block s is the state before step s.</summary>

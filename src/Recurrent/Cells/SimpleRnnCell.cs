@@ -27,16 +27,16 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloat
         _activation = activation;
     }
 
-    // Cache row: the pre-activation a_t [H] (h_t itself is the next state).
+    // Nothing cached: the recurrent product is added onto the step's Projection rows in place, which then hold the
+    // pre-activation a_t, and h_t itself is the next state.
     /// <inheritdoc/>
-    protected internal override int CacheWidth => Units;
+    protected internal override int CacheWidth => 0;
 
     /// <inheritdoc/>
     protected internal override void ForwardStep(SequenceBuffers<T> buffers, int s)
     {
         int batch = buffers.Batch, units = Units;
-        Span<T> preActivation = buffers.Cache.AsSpan(s * batch * units, batch * units);       // [B, H]
-        buffers.Projection.AsSpan(s * batch * units, batch * units).CopyTo(preActivation);
+        Span<T> preActivation = buffers.Projection.AsSpan(s * batch * units, batch * units);  // [B, H]
         RecurrentProduct(buffers, buffers.State(0, s, units), 0, 1, preActivation, units, T.One);
         _activation.ForwardRows(preActivation, buffers.State(0, s + 1, units), units);
     }
@@ -45,7 +45,7 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloat
     protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)
     {
         int batch = buffers.Batch, units = Units;
-        ReadOnlySpan<T> preActivation = buffers.Cache.AsSpan(s * batch * units, batch * units);
+        ReadOnlySpan<T> preActivation = buffers.Projection.AsSpan(s * batch * units, batch * units);
         ReadOnlySpan<T> hidden = buffers.State(0, s + 1, units);
         Span<T> hiddenGradient = buffers.StateGradients[0];                                   // [B, H]
         Span<T> preGradient = buffers.GateGradient.AsSpan(s * batch * units, batch * units);  // [B, H]

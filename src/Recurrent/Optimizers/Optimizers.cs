@@ -70,10 +70,19 @@ public class Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 
     /// <inheritdoc/>
     protected override void Update<T>(Span<T> value, ReadOnlySpan<T> gradient, T[][] slots, T learningRate, long step)
     {
-        T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);
         T stepSize = learningRate * T.CreateChecked(Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
+        // AMSGrad stays scalar: T.Max and the vector maximum disagree on NaN and signed zeros.
+        int done = Amsgrad ? 0 : UpdateVectorized(value, gradient, slots, stepSize);
+        UpdateScalar(value, gradient, slots, stepSize, done);
+    }
+
+    // The scalar twin of UpdateVectorized (and its tail), from element `start` on.
+    internal void UpdateScalar<T>(Span<T> value, ReadOnlySpan<T> gradient, T[][] slots, T stepSize, int start)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), eps = T.CreateChecked(Epsilon);
         T[] m = slots[0], v = slots[1];
-        for (int i = 0; i < value.Length; i++)
+        for (int i = start; i < value.Length; i++)
         {
             T g = gradient[i];
             m[i] += (g - m[i]) * (T.One - b1);
@@ -82,6 +91,29 @@ public class Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 
             if (Amsgrad) second = slots[2][i] = T.Max(slots[2][i], v[i]);
             value[i] -= stepSize * m[i] / (T.Sqrt(second) + eps);
         }
+    }
+
+    // Whole vectors of the non-AMSGrad update, each element through the same operations in the same order as the
+    // scalar loop (no fused multiply-adds), so the results are bit-identical; returns how many elements it did.
+    internal int UpdateVectorized<T>(Span<T> value, ReadOnlySpan<T> gradient, T[][] slots, T stepSize)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        if (!Vector.IsHardwareAccelerated || !Vector<T>.IsSupported) return 0;
+        T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2);
+        Vector<T> keep1 = new(T.One - b1), keep2 = new(T.One - b2), eps = new(T.CreateChecked(Epsilon)), size = new(stepSize);
+        Span<T> m = slots[0], v = slots[1];
+        int whole = value.Length - value.Length % Vector<T>.Count;
+        for (int i = 0; i < whole; i += Vector<T>.Count)
+        {
+            var g = new Vector<T>(gradient[i..]);
+            Vector<T> mi = new Vector<T>(m[i..]), vi = new Vector<T>(v[i..]);
+            mi += (g - mi) * keep1;
+            vi += (g * g - vi) * keep2;
+            mi.CopyTo(m[i..]);
+            vi.CopyTo(v[i..]);
+            (new Vector<T>(value[i..]) - size * mi / (Vector.SquareRoot(vi) + eps)).CopyTo(value[i..]);
+        }
+        return whole;
     }
 }
 

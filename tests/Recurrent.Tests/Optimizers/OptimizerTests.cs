@@ -43,6 +43,29 @@ public class OptimizerTests
         AssertTrajectory([.. expected], Run(new Adam()));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void Adam_vectorized_update_is_bit_identical_to_its_scalar_twin(int length)
+    {
+        var random = new Random(length);
+        float[] Values(double scale) => Enumerable.Range(0, length).Select(_ => (float)(scale * (2 * random.NextDouble() - 1))).ToArray();
+        float[] value = Values(1), gradient = Values(3), m = Values(0.1), v = Values(0.01).Select(Math.Abs).ToArray();
+        float[] twinValue = (float[])value.Clone(), twinM = (float[])m.Clone(), twinV = (float[])v.Clone();
+        var adam = new Adam(0.01);
+
+        int done = adam.UpdateVectorized<float>(value, gradient, [m, v], 0.003f);
+        adam.UpdateScalar<float>(value, gradient, [m, v], 0.003f, done);
+        adam.UpdateScalar<float>(twinValue, gradient, [twinM, twinV], 0.003f, 0);
+
+        Assert.Equal(twinValue, value);
+        Assert.Equal(twinM, m);
+        Assert.Equal(twinV, v);
+    }
+
     [Fact]
     public void Adam_amsgrad_uses_the_running_maximum_of_the_raw_second_moment()
     {
