@@ -78,7 +78,10 @@ public static class ModelFile
         try { inputShape = body["input_shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray(); }
         catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
         { throw new InvalidModelFileException($"{path}: model_config has no valid input_shape.", e); }
-        int? seed = body["seed"]?.GetValue<int>();
+        int? seed;
+        try { seed = body["seed"]?.GetValue<int>(); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        { throw new InvalidModelFileException($"{path}: model_config has an invalid seed {body["seed"]!.ToJsonString()} (an integer is expected).", e); }
         var model = new Sequential<T>(layerList.Select(node => LayerConfig.FromJson<T>(node, path)), seed: seed, name: body["name"]?.ToString());
         try { model.Build(inputShape); }
         catch (ArgumentException e) { throw new InvalidModelFileException($"{path}: the layers do not fit together ({e.Message}).", e); }

@@ -122,6 +122,15 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void A_seed_that_is_not_an_integer_is_named()
+    {
+        // Found by the 1,000,000-input mutation run: a number turned into 1e308.
+        WriteWithConfig(PathOf("seed.rnn"), """{"class_name":"Sequential","config":{"name":"m","input_shape":[3],"seed":1e308,"layers":[]}}""");
+        var error = Assert.Throws<InvalidModelFileException>(() => ModelFile.Load<float>(PathOf("seed.rnn")));
+        Assert.Equal($"{PathOf("seed.rnn")}: model_config has an invalid seed 1e308 (an integer is expected).", error.Message);
+    }
+
+    [Fact]
     public void A_missing_weight_is_named()
     {
         WriteWithConfig(PathOf("empty.rnn"), """{"class_name":"Sequential","config":{"name":"m","input_shape":[3,2],"layers":[{"class_name":"GRU","config":{"name":"enc","units":4}}]}}""");
