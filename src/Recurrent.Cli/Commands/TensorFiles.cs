@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Recurrent.IO;
@@ -21,7 +22,7 @@ internal static partial class TensorFiles
     {
         try
         {
-            JsonNode root = JsonNode.Parse(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty JSON.");
+            JsonNode root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) ?? throw new InvalidDataException($"{path}: empty JSON.");
             int[] shape = root["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
             float[] data = root["data"]!.AsArray().Select(v => (float)v!.GetValue<double>()).ToArray();
             return new Tensor<float>(data, shape);

@@ -138,7 +138,7 @@ public static class KerasModel
     /// <summary>Parses JSON from a file, naming the file when it is not valid JSON.</summary>
     internal static JsonNode ParseJson(string text, string source)
     {
-        try { return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) ?? throw new InvalidModelFileException($"{source}: the model configuration is empty."); }
+        try { return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) ?? throw new InvalidModelFileException($"{source}: the model configuration is empty."); }
         catch (JsonException e) { throw new InvalidModelFileException($"{source}: the model configuration is not valid JSON ({e.Message}).", e); }
     }
 }

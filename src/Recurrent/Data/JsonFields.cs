@@ -75,7 +75,7 @@ internal sealed class JsonFields
         JsonNode? node = Node(key);
         if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String)
         {
-            try { node = JsonNode.Parse(value.GetValue<string>()); }
+            try { node = JsonNode.Parse(value.GetValue<string>(), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
             catch (JsonException e) { throw new InvalidDataException($"{_source}: {_owner} key '{key}' holds a string that is not valid JSON ({e.Message}).", e); }
         }
         return node is JsonObject obj ? new JsonFields(obj, _source, $"{_owner} '{key}'")

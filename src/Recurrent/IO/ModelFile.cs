@@ -104,7 +104,7 @@ public static class ModelFile
 
     private static JsonNode ParseJson(string text, string path, string what)
     {
-        try { return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) ?? throw new InvalidModelFileException($"{path}: {what} is empty."); }
+        try { return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) ?? throw new InvalidModelFileException($"{path}: {what} is empty."); }
         catch (JsonException e) { throw new InvalidModelFileException($"{path}: {what} is not valid JSON ({e.Message}).", e); }
     }
 

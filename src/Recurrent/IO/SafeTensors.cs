@@ -92,7 +92,7 @@ public static class SafeTensors
         {
             // Strict UTF-8 first: the JSON reader would otherwise fail later, on first access to a damaged string.
             string text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(8, (int)headerLength));
-            using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8 });
+            using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
             header = document.RootElement.Clone();
         }
         catch (DecoderFallbackException e) { throw new InvalidModelFileException($"{source}: the header is not valid UTF-8.", e); }

@@ -97,7 +97,7 @@ public abstract partial class Model<T>
         if (metadata.GetValueOrDefault("format_version") != "1") throw Bad($"backup format version {metadata.GetValueOrDefault("format_version")} is not supported (1).");
         try
         {
-            JsonNode state = JsonNode.Parse(metadata.GetValueOrDefault("state") ?? "", documentOptions: new JsonDocumentOptions { MaxDepth = 16 })
+            JsonNode state = JsonNode.Parse(metadata.GetValueOrDefault("state") ?? "", documentOptions: new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false })
                 ?? throw Bad("the backup state is empty.");
             string optimizer = state["optimizer"]!.GetValue<string>();
             if (optimizer != Optimizer.Name) throw Bad($"the backup was made with optimizer '{optimizer}', the model is compiled with '{Optimizer.Name}'.");

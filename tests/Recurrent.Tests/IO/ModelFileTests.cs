@@ -131,6 +131,16 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void Duplicate_json_keys_are_a_file_error()
+    {
+        // Found by the 1,000,000-input mutation run: a bit flip made two index_word keys equal, and the JSON reader
+        // only noticed (with an ArgumentException) when the object was first enumerated.
+        WriteWithConfig(PathOf("dup.rnn"), """{"class_name":"Sequential","config":{"name":"m","name":"n","input_shape":[3],"layers":[]}}""");
+        var error = Assert.Throws<InvalidModelFileException>(() => ModelFile.Load<float>(PathOf("dup.rnn")));
+        Assert.StartsWith($"{PathOf("dup.rnn")}: model_config is not valid JSON", error.Message);
+    }
+
+    [Fact]
     public void A_missing_weight_is_named()
     {
         WriteWithConfig(PathOf("empty.rnn"), """{"class_name":"Sequential","config":{"name":"m","input_shape":[3,2],"layers":[{"class_name":"GRU","config":{"name":"enc","units":4}}]}}""");
