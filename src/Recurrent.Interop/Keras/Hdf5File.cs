@@ -38,7 +38,8 @@ internal sealed class Hdf5File : IDisposable
             Span<byte> signature = stackalloc byte[8];
             if (stream.ReadAtLeast(signature, 8, throwOnEndOfStream: false) < 8 || !signature.SequenceEqual(Signature))
                 throw new InvalidModelFileException($"{source}: not an HDF5 file (no HDF5 signature at the start).");
-            CheckEndOfFile(stream, source);
+            var (offsetSize, lengthSize) = CheckEndOfFile(stream, source);
+            CheckHeaps(stream, source, offsetSize, lengthSize);
             stream.Position = 0;
             return new Hdf5File(H5File.Open(stream, leaveOpen: false), stream.Length, source);
         }
@@ -51,15 +52,16 @@ internal sealed class Hdf5File : IDisposable
 
     // The superblock records where the file ends; a truncated file is caught here even when the part that is gone
     // holds nothing we read (Keras puts optimizer state last), instead of loading as if nothing were wrong.
-    private static void CheckEndOfFile(Stream stream, string source)
+    private static (int OffsetSize, int LengthSize) CheckEndOfFile(Stream stream, string source)
     {
         byte[] header = new byte[64];
         stream.Position = 0;
         int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
         int version = header[8];
         int offsetSize = version < 2 ? header[13] : header[9];
+        int lengthSize = version < 2 ? header[14] : header[10];
         int baseAt = version switch { 0 => 24, 1 => 28, 2 or 3 => 12, _ => -1 };
-        if (baseAt < 0 || offsetSize is not (2 or 4 or 8) || baseAt + 3 * offsetSize > read)
+        if (baseAt < 0 || offsetSize is not (2 or 4 or 8) || lengthSize is not (2 or 4 or 8) || baseAt + 3 * offsetSize > read)
             throw new InvalidModelFileException($"{source}: the HDF5 superblock is damaged (version {version}, {offsetSize}-byte offsets).");
         ulong Address(int at) => offsetSize switch
         {
@@ -70,6 +72,55 @@ internal sealed class Hdf5File : IDisposable
         ulong end = Address(baseAt) + Address(baseAt + 2 * offsetSize);
         if (end > (ulong)stream.Length)
             throw new InvalidModelFileException($"{source}: the file is truncated: HDF5 says it ends at byte {end}, but it has {stream.Length} bytes.");
+        return (offsetSize, lengthSize);
+    }
+
+    // PureHDF allocates a heap's declared size before it reads it, so a damaged size would cost up to 2 GB before
+    // the read fails. Every local heap ("HEAP") and global heap collection ("GCOL") in the file, with each object
+    // of the collections, is checked against the file's length first. (Attribute data inside object headers is not
+    // covered: see docs/reliability.md.)
+    private static void CheckHeaps(Stream stream, string source, int offsetSize, int lengthSize)
+    {
+        stream.Position = 0;
+        byte[] file = new byte[stream.Length];
+        stream.ReadExactly(file);
+        ReadOnlySpan<byte> bytes = file;
+        ulong Number(int at, int size) => at + size > file.Length ? ulong.MaxValue : size switch
+        {
+            2 => BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(at)),
+            4 => BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(at)),
+            _ => BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(at)),
+        };
+        ulong length = (ulong)bytes.Length;
+        for (int at = bytes.IndexOf("HEAP"u8); at >= 0; at = Next(bytes, "HEAP"u8, at))
+        {
+            if (at + 8 > bytes.Length || bytes[at + 4] != 0 || bytes[(at + 5)..(at + 8)].IndexOfAnyExcept((byte)0) >= 0) continue;
+            ulong size = Number(at + 8, lengthSize), address = Number(at + 8 + 2 * lengthSize, offsetSize);
+            if (size > length || address > length - Math.Min(size, length))
+                throw new InvalidModelFileException($"{source}: the local heap at byte {at} declares {size} bytes at byte {address}, beyond the end of the file ({length} bytes).");
+        }
+        for (int at = bytes.IndexOf("GCOL"u8); at >= 0; at = Next(bytes, "GCOL"u8, at))
+        {
+            if (at + 8 > bytes.Length || bytes[at + 4] != 1 || bytes[(at + 5)..(at + 8)].IndexOfAnyExcept((byte)0) >= 0) continue;
+            ulong size = Number(at + 8, lengthSize);
+            if (size > length - (ulong)at)
+                throw new InvalidModelFileException($"{source}: the global heap at byte {at} declares {size} bytes, beyond the end of the file ({length} bytes).");
+            ulong end = (ulong)at + size, position = (ulong)(at + 8 + lengthSize);
+            while (position + 8 + (ulong)lengthSize <= end)
+            {
+                if (Number((int)position, 2) == 0) break;   // index 0: the collection's free space
+                ulong objectSize = Number((int)position + 8, lengthSize), data = position + 8 + (ulong)lengthSize;
+                if (objectSize > end - data)
+                    throw new InvalidModelFileException($"{source}: an object of the global heap at byte {at} declares {objectSize} bytes, more than its collection holds.");
+                position = data + (objectSize + 7) / 8 * 8;
+            }
+        }
+    }
+
+    private static int Next(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> signature, int after)
+    {
+        int found = bytes[(after + 1)..].IndexOf(signature);
+        return found < 0 ? -1 : after + 1 + found;
     }
 
     /// <summary>Opens the file at <paramref name="path"/>.</summary>
@@ -94,7 +145,8 @@ internal sealed class Hdf5File : IDisposable
         IH5Attribute attribute = owner.Attribute(name);
         RequireStrings(attribute, name);
         CheckSize(attribute.Space.Dimensions, (ulong)attribute.Type.Size, $"attribute '{name}'");
-        return attribute.Space.Type == H5DataspaceType.Scalar ? attribute.Read<string>() : string.Concat(attribute.Read<string[]>());
+        string? text = attribute.Space.Type == H5DataspaceType.Scalar ? attribute.Read<string>() : string.Concat(attribute.Read<string[]>());
+        return text ?? throw new InvalidModelFileException($"{Source}: attribute '{name}' holds no text (a damaged variable-length string).");
     });
 
     /// <summary>
@@ -116,7 +168,10 @@ internal sealed class Hdf5File : IDisposable
         if (attribute.Space.Type == H5DataspaceType.Null || (attribute.Space.Type == H5DataspaceType.Simple && attribute.Space.Dimensions.Contains(0UL))) return [];
         RequireStrings(attribute, name);
         CheckSize(attribute.Space.Dimensions, (ulong)attribute.Type.Size, $"attribute '{name}'");
-        return attribute.Space.Type == H5DataspaceType.Scalar ? [attribute.Read<string>()] : attribute.Read<string[]>();
+        string?[] strings = attribute.Space.Type == H5DataspaceType.Scalar ? [attribute.Read<string>()] : attribute.Read<string[]>();
+        return strings.Any(text => text is null)
+            ? throw new InvalidModelFileException($"{Source}: attribute '{name}' holds a missing string (a damaged variable-length string).")
+            : strings.Select(text => text!).ToArray();
     });
 
     private void RequireStrings(IH5Attribute attribute, string name)

@@ -5,11 +5,11 @@ using Recurrent.Fuzz;
 namespace Recurrent.Acceptance.Fuzzing;
 
 /// <summary>What a reader did with the damaged inputs it was given.</summary>
-public sealed record FuzzReport(string Reader, int Inputs, int Accepted, int Refused, List<string> Failures, long MostAllocated, TimeSpan Slowest)
+public sealed record FuzzReport(string Reader, int Inputs, int Accepted, int Refused, List<string> Failures, long MostAllocated, TimeSpan Slowest, long Limit)
 {
     public override string ToString() =>
         $"{Reader}: {Inputs} mutated inputs, {Accepted} read, {Refused} refused with a clear error, {Failures.Count} failures " +
-        $"(unhandled exceptions, hangs, allocations over the limit); most allocated by one read {MostAllocated / 1024.0 / 1024:0.0} MB, slowest {Slowest.TotalMilliseconds:0} ms";
+        $"(unhandled exceptions, hangs, allocations over the limit of {Limit / 1024.0 / 1024:0} MB); most allocated by one read {MostAllocated / 1024.0 / 1024:0.0} MB, slowest {Slowest.TotalMilliseconds:0} ms";
 }
 
 /// <summary>
@@ -23,8 +23,11 @@ public sealed class MutationFuzzer(ReaderTarget target)
     /// <summary>Longest a single read may take before it counts as a hang.</summary>
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Most managed memory a single read may allocate.</summary>
-    public long AllocationLimit { get; init; } = 256L << 20;
+    /// <summary>Most managed memory a single read may allocate (256 MB unless the reader documents more).</summary>
+    public long AllocationLimit { get; init; } = target.AllocationLimit ?? 256L << 20;
+
+    /// <summary>A folder that receives a copy of every input that failed (RECURRENT_FUZZ_KEEP), for a reproduction.</summary>
+    public string? KeepFailures { get; init; } = Environment.GetEnvironmentVariable("RECURRENT_FUZZ_KEEP");
 
     // Numbers a damaged header might declare: sizes just past the limits of int and long, negative, zero.
     private static readonly string[] HugeNumbers = ["4294967296", "2147483647", "2147483648", "-1", "0", "99999999999999999999", "9223372036854775807", "1e308"];
@@ -55,18 +58,27 @@ public sealed class MutationFuzzer(ReaderTarget target)
             if (!attempt.Wait(TimeLimit))
             {
                 failures.Add($"input {i} ({how}): still reading after {TimeLimit.TotalSeconds} s");
-                File.Copy(path, path + $".hang{i}", overwrite: true);
-                break; // the read still runs in the background; the file is kept for a reproduction
+                Keep(path, i);
+                break; // the read still runs in the background
             }
             slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
             mostAllocated = Math.Max(mostAllocated, allocated);
+            int failed = failures.Count;
             if (allocated > AllocationLimit)
                 failures.Add($"input {i} ({how}): allocated {allocated / 1024 / 1024} MB (limit {AllocationLimit / 1024 / 1024} MB)");
             if (error is null) accepted++;
             else if (target.IsRefusal(error, path)) refused++;
             else failures.Add($"input {i} ({how}): {error.GetType().Name}: {error.Message}\n{error.StackTrace}");
+            if (failures.Count > failed) Keep(path, i);
         }
-        return new FuzzReport(target.Name, accepted + refused + failures.Count, accepted, refused, failures, mostAllocated, slowest);
+        return new FuzzReport(target.Name, accepted + refused + failures.Count, accepted, refused, failures, mostAllocated, slowest, AllocationLimit);
+    }
+
+    private void Keep(string path, int input)
+    {
+        if (KeepFailures is null) return;
+        Directory.CreateDirectory(KeepFailures);
+        File.Copy(path, Path.Combine(KeepFailures, $"{target.Name}-{input}{target.Extension}"), overwrite: true);
     }
 
     private static (byte[] Bytes, string How) Mutate(byte[] original, Random random)

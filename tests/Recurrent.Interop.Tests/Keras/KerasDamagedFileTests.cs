@@ -49,4 +49,24 @@ public class KerasDamagedFileTests
         try { Assert.Equal(4, KerasModel.Load<float>(path).Layers.Count + 1); }
         finally { File.Delete(path); }
     }
+
+    // PureHDF allocates a heap's declared size before reading it; such sizes are checked against the file first.
+    [Theory]
+    [InlineData("HEAP", "the local heap at byte")]
+    [InlineData("GCOL", "the global heap at byte")]
+    public void A_heap_declaring_more_than_the_file_holds_is_refused_before_it_is_read(string signature, string message)
+    {
+        byte[] bytes = File.ReadAllBytes(KerasFixture.PathOf("k2_lambda.h5"));
+        int at = bytes.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(signature));
+        Assert.True(at > 0, $"the fixture has no {signature}");
+        BitConverter.GetBytes(1UL << 40).CopyTo(bytes, at + 8);   // the size field right after the 8-byte header start
+        string path = Path.Combine(Path.GetTempPath(), $"heap-{Guid.NewGuid():N}.h5");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            var error = Assert.Throws<InvalidModelFileException>(() => KerasModel.Load<float>(path));
+            Assert.StartsWith($"{path}: {message}", error.Message);
+        }
+        finally { File.Delete(path); }
+    }
 }
