@@ -15,7 +15,7 @@ public enum BenchmarkMode
     /// <summary>The layer's forward pass over the whole sequence, returning every step's output (<see cref="RecurrentLayer{T}.ForwardSequence"/>).</summary>
     Inference,
 
-    /// <summary>One training step of layer → Dense(1) with MSE and Adam(0.001) (<see cref="Model{T}.TrainOnBatch"/>).</summary>
+    /// <summary>One training step of layer → Dense(1) with MSE and Adam(0.001) (<see cref="Model{T}.TrainOnBatch(Tensor{T}, Tensor{T}, Tensor{T})"/>).</summary>
     Training,
 }
 
@@ -91,7 +91,7 @@ public sealed record RnnBenchmarkResult(RnnBenchmarkCase Case, BenchmarkMode Mod
 /// <summary>
 /// Times one recurrent layer the way the performance benchmark defines it: inference is
 /// <see cref="RecurrentLayer{T}.ForwardSequence"/> with <c>returnSequences</c>; a training step is
-/// <see cref="Model{T}.TrainOnBatch"/> on <c>Sequential([layer, Dense(1)])</c> compiled with <c>Adam(0.001)</c> and
+/// <see cref="Model{T}.TrainOnBatch(Tensor{T}, Tensor{T}, Tensor{T})"/> on <c>Sequential([layer, Dense(1)])</c> compiled with <c>Adam(0.001)</c> and
 /// MSE, the target y ~ N(0, 1) of shape [B, 1]. The input x ~ N(0, 1) has shape [B, T, I]. Each call is timed
 /// on its own after a warm-up; the median, minimum and maximum are reported.
 /// </summary>

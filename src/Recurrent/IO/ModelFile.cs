@@ -13,6 +13,9 @@ namespace Recurrent.IO;
 /// <summary>A model read from a file, with the preprocessing state saved beside it (tokenizer, scaler, window), if any.</summary>
 public sealed record LoadedModel<T>(Sequential<T> Model, JsonNode? Preprocessing) where T : struct, IFloatingPointIeee754<T>;
 
+/// <summary>A model file read as a graph (Functional, or Sequential, its linear case), with its preprocessing state.</summary>
+public sealed record LoadedFunctional<T>(Functional<T> Model, JsonNode? Preprocessing) where T : struct, IFloatingPointIeee754<T>;
+
 /// <summary>
 /// The model file: one safetensors file (see docs/model-file.md) whose metadata holds the format name and version,
 /// the model configuration as Keras-style JSON, the compile settings, and the preprocessing state; the tensors are
@@ -35,19 +38,10 @@ public static class ModelFile
     /// <summary>Writes <paramref name="model"/> (built) and <paramref name="preprocessing"/> to <paramref name="path"/>.</summary>
     public static void Save<T>(string path, Model<T> model, JsonNode? preprocessing = null) where T : struct, IFloatingPointIeee754<T>
     {
-        if (model is not Sequential<T> sequential) throw new NotSupportedException($"{model.Name}: only Sequential models can be saved for now.");
+        if (model is not Functional<T> functional) throw new NotSupportedException($"{model.Name}: only Sequential and Functional models can be saved.");
         if (!model.IsBuilt) throw new InvalidOperationException($"{model.Name}: build or train the model before saving it.");
-        var config = new JsonObject
-        {
-            ["class_name"] = "Sequential",
-            ["config"] = new JsonObject
-            {
-                ["name"] = model.Name,
-                ["input_shape"] = new JsonArray(model.InputShape!.Select(d => (JsonNode)d).ToArray()),
-                ["layers"] = new JsonArray(sequential.Layers.Select(l => (JsonNode)LayerConfig.ToJson(l)).ToArray()),
-            },
-        };
-        if (model.Seed is int seed) config["config"]!["seed"] = seed;
+        // Sequential models keep their own, simpler configuration (a list of layers), as files written before functional models.
+        JsonObject config = functional is Sequential<T> sequential ? SequentialConfig(sequential) : functional.GetConfig();
         var metadata = new Dictionary<string, string>
         {
             ["format"] = FormatName,
@@ -57,12 +51,33 @@ public static class ModelFile
         };
         if (TrainingConfig(model) is JsonObject training) metadata["training_config"] = training.ToJsonString();
         if (preprocessing is not null) metadata["preprocessing"] = preprocessing.ToJsonString();
-        SafeTensors.Write(path, WeightEntries(sequential).ToArray(), metadata);
+        SafeTensors.Write(path, WeightEntries(model).ToArray(), metadata);
     }
 
-    /// <summary>Reads a model file; the model is built, has its weights, and is compiled when the file says how.</summary>
-    /// <exception cref="InvalidModelFileException">The file is not a valid model file; the message names it and the problem.</exception>
+    private static JsonObject SequentialConfig<T>(Sequential<T> model) where T : struct, IFloatingPointIeee754<T>
+    {
+        var config = new JsonObject
+        {
+            ["name"] = model.Name,
+            ["input_shape"] = new JsonArray(model.InputShape!.Select(d => (JsonNode)d).ToArray()),
+            ["layers"] = new JsonArray(model.Layers.Select(l => (JsonNode)LayerConfig.ToJson(l)).ToArray()),
+        };
+        if (model.Seed is int seed) config["seed"] = seed;
+        return new JsonObject { ["class_name"] = "Sequential", ["config"] = config };
+    }
+
+    /// <summary>Reads a model file of a Sequential model; it is built, has its weights, and is compiled when the file says how.</summary>
+    /// <exception cref="InvalidModelFileException">The file is not a valid model file, or holds a functional model (read it with <see cref="LoadFunctional"/>); the message names it and the problem.</exception>
     public static LoadedModel<T> Load<T>(string path) where T : struct, IFloatingPointIeee754<T>
+    {
+        LoadedFunctional<T> loaded = LoadFunctional<T>(path);
+        return loaded.Model is Sequential<T> sequential ? new LoadedModel<T>(sequential, loaded.Preprocessing)
+            : throw new InvalidModelFileException($"{path}: holds functional model '{loaded.Model.Name}'; read it with ModelFile.LoadFunctional.");
+    }
+
+    /// <summary>Reads a model file of a Functional or Sequential model; it is built, has its weights, and is compiled when the file says how.</summary>
+    /// <exception cref="InvalidModelFileException">The file is not a valid model file; the message names it and the problem.</exception>
+    public static LoadedFunctional<T> LoadFunctional<T>(string path) where T : struct, IFloatingPointIeee754<T>
     {
         var (tensors, metadata) = SafeTensors.Read<T>(path);
         string Meta(string key) => metadata.TryGetValue(key, out string? value) ? value
@@ -72,19 +87,7 @@ public static class ModelFile
             throw new InvalidModelFileException($"{path}: format version {metadata["format_version"]} is not supported (this library reads 1 to {FormatVersion}).");
 
         JsonNode config = ParseJson(Meta("model_config"), path, "model_config");
-        if (config["class_name"]?.ToString() != "Sequential" || config["config"] is not JsonObject body || body["layers"] is not JsonArray layerList)
-            throw new InvalidModelFileException($"{path}: model_config must describe a Sequential model with a list of layers.");
-        int[] inputShape;
-        try { inputShape = body["input_shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray(); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
-        { throw new InvalidModelFileException($"{path}: model_config has no valid input_shape.", e); }
-        int? seed;
-        try { seed = body["seed"]?.GetValue<int>(); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        { throw new InvalidModelFileException($"{path}: model_config has an invalid seed {body["seed"]!.ToJsonString()} (an integer is expected).", e); }
-        var model = new Sequential<T>(layerList.Select(node => LayerConfig.FromJson<T>(node, path)), seed: seed, name: body["name"]?.ToString());
-        try { model.Build(inputShape); }
-        catch (ArgumentException e) { throw new InvalidModelFileException($"{path}: the layers do not fit together ({e.Message}).", e); }
+        Functional<T> model = config["class_name"]?.ToString() == "Functional" ? Functional<T>.FromConfig(config, path) : ReadSequential<T>(config, path);
 
         var expected = WeightEntries(model).Select(entry => entry.Name).ToHashSet();
         foreach (string name in tensors.Keys)
@@ -99,7 +102,25 @@ public static class ModelFile
         }
         if (metadata.TryGetValue("training_config", out string? training)) Compile(model, ParseJson(training, path, "training_config"), path);
         JsonNode? preprocessing = metadata.TryGetValue("preprocessing", out string? state) ? ParseJson(state, path, "preprocessing") : null;
-        return new LoadedModel<T>(model, preprocessing);
+        return new LoadedFunctional<T>(model, preprocessing);
+    }
+
+    private static Sequential<T> ReadSequential<T>(JsonNode config, string path) where T : struct, IFloatingPointIeee754<T>
+    {
+        if (config["class_name"]?.ToString() != "Sequential" || config["config"] is not JsonObject body || body["layers"] is not JsonArray layerList)
+            throw new InvalidModelFileException($"{path}: model_config must describe a Sequential or Functional model with a list of layers.");
+        int[] inputShape;
+        try { inputShape = body["input_shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray(); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        { throw new InvalidModelFileException($"{path}: model_config has no valid input_shape.", e); }
+        int? seed;
+        try { seed = body["seed"]?.GetValue<int>(); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        { throw new InvalidModelFileException($"{path}: model_config has an invalid seed {body["seed"]!.ToJsonString()} (an integer is expected).", e); }
+        var model = new Sequential<T>(layerList.Select(node => LayerConfig.FromJson<T>(node, path)), seed: seed, name: body["name"]?.ToString());
+        try { model.Build(inputShape); }
+        catch (ArgumentException e) { throw new InvalidModelFileException($"{path}: the layers do not fit together ({e.Message}).", e); }
+        return model;
     }
 
     private static JsonNode ParseJson(string text, string path, string what)
@@ -111,7 +132,7 @@ public static class ModelFile
     private static IEnumerable<string> LayerWeightNames<T>(Layer<T> layer) where T : struct, IFloatingPointIeee754<T> =>
         layer.Parameters.Select((p, i) => $"{layer.Name}/{i}/{p.Name}");
 
-    private static IEnumerable<(string Name, Tensor<T> Tensor)> WeightEntries<T>(Sequential<T> model) where T : struct, IFloatingPointIeee754<T> =>
+    private static IEnumerable<(string Name, Tensor<T> Tensor)> WeightEntries<T>(Model<T> model) where T : struct, IFloatingPointIeee754<T> =>
         model.Layers.SelectMany(layer => LayerWeightNames(layer).Zip(layer.Parameters, (name, p) => (name, p.Value)));
 
     private static JsonObject? TrainingConfig<T>(Model<T> model) where T : struct, IFloatingPointIeee754<T>
@@ -126,7 +147,7 @@ public static class ModelFile
         };
     }
 
-    private static void Compile<T>(Sequential<T> model, JsonNode training, string path) where T : struct, IFloatingPointIeee754<T>
+    private static void Compile<T>(Model<T> model, JsonNode training, string path) where T : struct, IFloatingPointIeee754<T>
     {
         try
         {

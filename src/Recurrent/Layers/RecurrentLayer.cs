@@ -117,6 +117,9 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     /// <summary>Names of the states in order, for messages ("h", or "h", "c").</summary>
     protected virtual IReadOnlyList<string> StateNames => ["h"];
 
+    /// <summary>How many states the layer carries (known before it is built).</summary>
+    internal int StateCount => StateNames.Count;
+
     /// <inheritdoc/>
     public override bool IsBuilt => _cell is not null;
 

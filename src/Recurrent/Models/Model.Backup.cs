@@ -22,10 +22,13 @@ public abstract partial class Model<T>
 
     bool ITrainingContext.RestoreBackup(string path) => RestoreBackup(path);
 
-    // Every layer with the layers it wraps, depth first: each owns a random generator (dropout masks).
+    /// <summary>The layers that run: <see cref="Layers"/>, and in a functional model the twins of its shared layers.</summary>
+    private protected virtual IEnumerable<Layer<T>> RunningLayers => Layers;
+
+    // Every running layer with the layers it wraps, depth first: each owns a random generator (dropout masks).
     private IEnumerable<Layer<T>> AllLayers()
     {
-        var pending = new Stack<Layer<T>>(Layers.Reverse());
+        var pending = new Stack<Layer<T>>(RunningLayers.Reverse());
         while (pending.TryPop(out Layer<T>? layer))
         {
             yield return layer;

@@ -26,6 +26,23 @@ public abstract partial class Model<T>
         int verbose = 1, IReadOnlyDictionary<int, double>? classWeight = null, Tensor<T>? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(x);
+        return Fit([x], y, epochs, batchSize, validationSplit, validationData is var (vx, vy) ? ([vx], vy) : null, shuffle, callbacks,
+            verbose, classWeight, sampleWeight);
+    }
+
+    /// <summary>
+    /// <see cref="Fit(Tensor{T}, Tensor{T}, int, int, double, ValueTuple{Tensor{T}, Tensor{T}}?, bool, IReadOnlyList{Callback}?, int, IReadOnlyDictionary{int, double}?, Tensor{T}?)"/>
+    /// for a model with several inputs: <paramref name="x"/> holds one tensor per input, in input order, all with the
+    /// same number of samples. The loss compares <paramref name="y"/> with the model's first output.
+    /// </summary>
+    /// <returns>The loss and metrics of every epoch (and their <c>val_</c> versions).</returns>
+    /// <exception cref="ArgumentException">Bad data (sizes, shapes, NaN, labels); the message says what and where.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite.</exception>
+    public History Fit(IReadOnlyList<Tensor<T>> x, Tensor<T> y, int epochs = 1, int batchSize = 32, double validationSplit = 0,
+        (IReadOnlyList<Tensor<T>> X, Tensor<T> Y)? validationData = null, bool shuffle = true, IReadOnlyList<Callback>? callbacks = null,
+        int verbose = 1, IReadOnlyDictionary<int, double>? classWeight = null, Tensor<T>? sampleWeight = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Fit: epochs must be non-negative.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Fit: batch_size must be positive.");
@@ -34,12 +51,13 @@ public abstract partial class Model<T>
         if (classWeight is not null && sampleWeight is not null)
             throw new ArgumentException("Fit: give class_weight or sample_weight, not both.");
         _ = Optimizer;
-        if (!IsBuilt) Build(x.Shape[1..].ToArray());
+        if (!IsBuilt && x.Count == 1) Build(x[0].Shape[1..].ToArray());
         CheckData("Fit", x, y, sampleWeight);
 
-        int samples = x.Dim(0);
+        int samples = x[0].Dim(0);
         int[] training = Enumerable.Range(0, samples).ToArray(), validation = [];
-        Tensor<T> validationX = x, validationY = y;
+        IReadOnlyList<Tensor<T>> validationX = x;
+        Tensor<T> validationY = y;
         if (validationSplit > 0)
         {
             int splitAt = (int)Math.Floor(samples * (1 - validationSplit));
@@ -52,7 +70,7 @@ public abstract partial class Model<T>
         {
             CheckData("Fit (validation data)", vx, vy, null);
             (validationX, validationY) = (vx, vy);
-            validation = Enumerable.Range(0, vx.Dim(0)).ToArray();
+            validation = Enumerable.Range(0, vx[0].Dim(0)).ToArray();
         }
         if (classWeight is not null) sampleWeight = ClassWeightsToSampleWeights(y, classWeight);
 
@@ -133,15 +151,18 @@ public abstract partial class Model<T>
     // The batches of `progress` from its next one on (metrics are reset by the caller), written into `logs` and
     // returned: the (batch-size weighted) mean loss and the metrics, keys sorted as Keras logs them. A training batch
     // allocates nothing in steady state: batches are gathered into reused buffers and every layer reuses its workspaces.
-    private SortedDictionary<string, double> RunEpoch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight, EpochProgress progress, int batchSize,
+    private SortedDictionary<string, double> RunEpoch(IReadOnlyList<Tensor<T>> x, Tensor<T> y, Tensor<T>? sampleWeight, EpochProgress progress, int batchSize,
         bool train, IReadOnlyList<Callback>? callbacks, SortedDictionary<string, double> logs, bool tolerateNaN = false)
     {
         int[]? order = progress.Order;
-        int samples = order?.Length ?? x.Dim(0);
+        int samples = order?.Length ?? x[0].Dim(0);
+        if (_inputBatches.Length != x.Count) _inputBatches = new Tensor<T>[x.Count];
         for (int start = progress.NextBatch * batchSize; start < samples; start += batchSize)
         {
             int batchIndex = progress.NextBatch, count = Math.Min(batchSize, samples - start);
-            double loss = Step(BatchOf(x, order, start, count, 0), BatchOf(y, order, start, count, 1),
+            // Slots 1 and 2 are y and the sample weights; the first input keeps slot 0, the others follow from 3.
+            for (int i = 0; i < x.Count; i++) _inputBatches[i] = BatchOf(x[i], order, start, count, i == 0 ? 0 : i + 2);
+            double loss = Step(_inputBatches, BatchOf(y, order, start, count, 1),
                 sampleWeight is null ? null : BatchOf(sampleWeight, order, start, count, 2), train, progress.Epoch, batchIndex, tolerateNaN);
             progress.LossSum += loss * count;
             progress.Seen += count;
@@ -163,10 +184,13 @@ public abstract partial class Model<T>
         foreach (Metric metric in _metrics) logs[metric.Name] = metric.Result();
     }
 
-    private double Step(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight, bool train, int epoch, int batch, bool tolerateNaN)
+    // The batch of each input, gathered by RunEpoch into an array kept for the next batch.
+    private Tensor<T>[] _inputBatches = [];
+
+    private double Step(Tensor<T>[] x, Tensor<T> y, Tensor<T>? sampleWeight, bool train, int epoch, int batch, bool tolerateNaN)
     {
-        Tensor<T> prediction = ForwardBatch(x, train, out bool[,]? mask);
-        (T[] lossWeights, T[] metricWeights) = RowWeights(prediction, x.Dim(0), sampleWeight, mask);
+        Tensor<T> prediction = ForwardBatch(x, train, out bool[,]? mask)[0];
+        (T[] lossWeights, T[] metricWeights) = RowWeights(prediction, x[0].Dim(0), sampleWeight, mask);
 
         Loss loss = Loss;
         IFusedOutput<T>? fused = FusableOutput;
@@ -285,25 +309,36 @@ public abstract partial class Model<T>
         return best;
     }
 
-    /// <summary>Checks x against the model's input shape and for NaN / infinity.</summary>
-    protected void CheckInput(string operation, string what, Tensor<T> x)
+    // Checks each input against its shape and for NaN / infinity; a single input is called x, several x[0], x[1], ...
+    private void CheckInputs(string operation, IReadOnlyList<Tensor<T>> x)
     {
-        if (!FitsInputShape(x))
-            throw new ShapeException($"{operation}: {what} expected shape [batch, {string.Join(", ", InputShape!.Select(d => d < 0 ? "any" : d.ToString()))}] for model '{Name}', got {x.ShapeText}.");
-        CheckFinite(operation, what, x);
+        IReadOnlyList<int[]> shapes = InputShapes!;
+        if (x.Count != shapes.Count)
+            throw new ArgumentException($"{operation}: model '{Name}' has {shapes.Count} input(s), got {x.Count} tensor(s).");
+        for (int i = 0; i < x.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(x[i]);
+            string what = x.Count == 1 ? "x" : $"x[{i}]";
+            if (!FitsShape(x[i], shapes[i]))
+                throw new ShapeException($"{operation}: {what} expected shape [batch, {string.Join(", ", shapes[i].Select(d => d < 0 ? "any" : d.ToString()))}] for model '{Name}', got {x[i].ShapeText}.");
+            if (x[i].Dim(0) != x[0].Dim(0))
+                throw new ArgumentException($"{operation}: {what} has {x[i].Dim(0)} samples but x[0] has {x[0].Dim(0)}.");
+            CheckFinite(operation, what, x[i]);
+        }
     }
 
-    private bool FitsInputShape(Tensor<T> x)
+    private static bool FitsShape(Tensor<T> x, int[] shape)
     {
-        if (x.Rank != InputShape!.Length + 1) return false;
-        for (int axis = 0; axis < InputShape.Length; axis++)
-            if (InputShape[axis] >= 0 && InputShape[axis] != x.Dim(axis + 1)) return false;
+        if (x.Rank != shape.Length + 1) return false;
+        for (int axis = 0; axis < shape.Length; axis++)
+            if (shape[axis] >= 0 && shape[axis] != x.Dim(axis + 1)) return false;
         return true;
     }
 
-    private void CheckData(string operation, Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight)
+    private void CheckData(string operation, IReadOnlyList<Tensor<T>> inputs, Tensor<T> y, Tensor<T>? sampleWeight)
     {
-        CheckInput(operation, "x", x);
+        CheckInputs(operation, inputs);
+        Tensor<T> x = inputs[0];
         if (y.Rank == 0 || y.Dim(0) != x.Dim(0))
             throw new ArgumentException($"{operation}: x has {x.Dim(0)} samples but y has {(y.Rank == 0 ? 0 : y.Dim(0))}.");
         if (sampleWeight is not null && sampleWeight.Length != x.Dim(0))
@@ -339,17 +374,18 @@ public abstract partial class Model<T>
         return Tensor<T>.FormatShape(index);
     }
 
-    /// <summary>The output shape without the batch axis.</summary>
+    /// <summary>The (first) output's shape without the batch axis.</summary>
     public int[] OutputShape
     {
         get
         {
             RequireBuilt("OutputShape");
-            int[] shape = InputShape!;
-            foreach (Layer<T> layer in Layers) shape = layer.ComputeOutputShape(shape);
-            return shape;
+            return OutputShapes[0];
         }
     }
+
+    /// <summary>Every output's shape without the batch axis, in output order (once built).</summary>
+    public abstract IReadOnlyList<int[]> OutputShapes { get; }
 
     private static IEnumerable<int[]> Batches(int count, int batchSize, bool shuffle)
     {

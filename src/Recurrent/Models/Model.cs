@@ -12,7 +12,8 @@ namespace Recurrent.Models;
 
 /// <summary>
 /// What every model shares, as Keras' <c>Model</c>: compile, fit, evaluate, predict, train on a batch, weights and
-/// summary. A concrete model (<see cref="Sequential{T}"/>) supplies the forward and backward pass of one batch.
+/// summary. A concrete model (<see cref="Functional{T}"/>, and <see cref="Sequential{T}"/>, its linear case) supplies
+/// the forward and backward pass of one batch.
 /// </summary>
 public abstract partial class Model<T> : ITrainingContext where T : struct, IFloatingPointIeee754<T>
 {
@@ -43,32 +44,38 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
 
     /// <summary>
     /// Seed for everything random in the model: layers without a seed of their own get one derived from it
-    /// (initial weights, dropout), and so does the shuffling in <see cref="Fit"/>. Same seed, same results.
+    /// (initial weights, dropout), and so does the shuffling in <c>Fit</c>. Same seed, same results.
     /// </summary>
     public int? Seed { get; }
 
     /// <summary>The layers in order.</summary>
     public abstract IReadOnlyList<Layer<T>> Layers { get; }
 
-    /// <summary>The input shape without the batch axis (−1 where any size is accepted), once built.</summary>
-    public int[]? InputShape { get; protected set; }
+    /// <summary>The (first) input's shape without the batch axis (−1 where any size is accepted), once built.</summary>
+    public int[]? InputShape => InputShapes?[0];
+
+    /// <summary>Every input's shape without the batch axis, in input order, once built.</summary>
+    public IReadOnlyList<int[]>? InputShapes { get; protected set; }
 
     /// <summary>True once every layer has its weights.</summary>
-    public bool IsBuilt => InputShape is not null;
+    public bool IsBuilt => InputShapes is not null;
 
     /// <summary>Creates all weights for inputs of <paramref name="inputShape"/> (without the batch axis).</summary>
     public abstract void Build(params int[] inputShape);
 
-    /// <summary>Runs one batch forward; <paramref name="mask"/> is the mask of the output (null when none).</summary>
-    protected abstract Tensor<T> ForwardBatch(Tensor<T> x, bool training, out bool[,]? mask);
+    /// <summary>
+    /// Runs one batch (one tensor per input) forward and returns every output; <paramref name="mask"/> is the mask of
+    /// the first output (null when none). The list may be one the model reuses for its next call.
+    /// </summary>
+    protected abstract IReadOnlyList<Tensor<T>> ForwardBatch(IReadOnlyList<Tensor<T>> inputs, bool training, out bool[,]? mask);
 
-    /// <summary>Runs one batch backward from dLoss/dOutput (or from dLoss/d(output pre-activation) when fused).</summary>
+    /// <summary>Runs one batch backward from dLoss/d(first output) (or from dLoss/d(its pre-activation) when fused).</summary>
     protected abstract void BackwardBatch(Tensor<T> gradient, bool intoPreActivation);
 
     /// <summary>The output layer when a cross-entropy loss can be fused with its activation, else null.</summary>
     protected abstract IFusedOutput<T>? FusableOutput { get; }
 
-    /// <summary>All weights of all layers.</summary>
+    /// <summary>All weights of all layers (a shared layer's once).</summary>
     public IReadOnlyList<Parameter<T>> Parameters => Layers.SelectMany(l => l.Parameters).ToArray();
 
     /// <summary>Weights updated by the optimizer (those of trainable layers).</summary>
@@ -97,7 +104,7 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
     public Layer<T> GetLayer(string name) => Layers.FirstOrDefault(l => l.Name == name)
         ?? throw new KeyNotFoundException($"{Name}: no layer named '{name}'; layers are {string.Join(", ", Layers.Select(l => l.Name))}.");
 
-    /// <summary>Where <see cref="Fit"/> and <see cref="Evaluate"/> write progress (standard output by default).</summary>
+    /// <summary>Where <c>Fit</c> and <c>Evaluate</c> write progress (standard output by default).</summary>
     public TextWriter Log { get; set; } = Console.Out;
 
     /// <summary>The compiled optimizer, or null before <see cref="Compile(Optimizer, Loss, string[])"/>.</summary>
@@ -138,15 +145,31 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
 
     /// <summary>Runs the model on <paramref name="x"/> in batches (inference mode) and returns all outputs.</summary>
     /// <remarks>
+    /// Thread-safe, as <see cref="PredictOutputs"/>.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    public Tensor<T> Predict(Tensor<T> x, int batchSize = 32) => PredictOutputs([x], batchSize)[0];
+
+    /// <summary>Runs a model with several inputs (one tensor per input, in input order) and returns its first output.</summary>
+    /// <remarks>Thread-safe, as <see cref="PredictOutputs"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    public Tensor<T> Predict(IReadOnlyList<Tensor<T>> x, int batchSize = 32) => PredictOutputs(x, batchSize)[0];
+
+    /// <summary>
+    /// Runs the model on <paramref name="x"/> (one tensor per input, in input order) in batches, in inference mode,
+    /// and returns every output in output order.
+    /// </summary>
+    /// <remarks>
     /// Thread-safe: concurrent calls run on replicas of the model that share its weights (not copies) and have their
     /// own workspaces, so they give the same bits as serial calls. Models with stateful layers serve one call at a time.
     /// Do not train the model while it predicts.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    public Tensor<T> Predict(Tensor<T> x, int batchSize = 32)
+    public IReadOnlyList<Tensor<T>> PredictOutputs(IReadOnlyList<Tensor<T>> x, int batchSize = 32)
     {
+        ArgumentNullException.ThrowIfNull(x);
         RequireBuilt("Predict");
-        CheckInput("Predict", "x", x);
+        CheckInputs("Predict", x);
         if (Interlocked.CompareExchange(ref _predicting, 1, 0) == 0)
         {
             try { return PredictBatches(x, batchSize); }
@@ -159,12 +182,19 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
         finally { replicas.Add(replica); }
     }
 
-    private Tensor<T> PredictBatches(Tensor<T> x, int batchSize)
+    private Tensor<T>[] PredictBatches(IReadOnlyList<Tensor<T>> x, int batchSize)
     {
-        var outputs = new List<Tensor<T>>();
-        foreach (int[] batch in Batches(x.Dim(0), batchSize, shuffle: false))
-            outputs.Add(ForwardBatch(Gather(x, batch), training: false, out _));
-        return Concatenate(outputs);
+        var outputs = new List<List<Tensor<T>>>();
+        foreach (int[] batch in Batches(x[0].Dim(0), batchSize, shuffle: false))
+        {
+            IReadOnlyList<Tensor<T>> results = ForwardBatch(x.Select(input => Gather(input, batch)).ToArray(), training: false, out _);
+            for (int k = 0; k < results.Count; k++)
+            {
+                if (outputs.Count <= k) outputs.Add([]);
+                outputs[k].Add(results[k]);
+            }
+        }
+        return outputs.Select(Concatenate).ToArray();
     }
 
     // Idle replicas for concurrent Predict calls; null when the model cannot have any (stateful layers carry states
@@ -192,7 +222,7 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
 
     /// <summary>
     /// A model of the same layers whose parameters are this model's own tensors (shared, not copied) and whose
-    /// workspaces are separate, for concurrent <see cref="Predict"/> calls.
+    /// workspaces are separate, for concurrent <c>Predict</c> calls.
     /// </summary>
     /// <exception cref="NotSupportedException">A layer cannot be replicated.</exception>
     protected abstract Model<T> CreateReplica();
@@ -207,8 +237,13 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
     }
 
     /// <summary>Loss and metrics of the model on (<paramref name="x"/>, <paramref name="y"/>), in inference mode.</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(Tensor<T> x, Tensor<T> y, int batchSize = 32, Tensor<T>? sampleWeight = null)
+    public IReadOnlyDictionary<string, double> Evaluate(Tensor<T> x, Tensor<T> y, int batchSize = 32, Tensor<T>? sampleWeight = null) =>
+        Evaluate([x], y, batchSize, sampleWeight);
+
+    /// <summary>Loss and metrics of a model with several inputs (one tensor per input, in input order), in inference mode.</summary>
+    public IReadOnlyDictionary<string, double> Evaluate(IReadOnlyList<Tensor<T>> x, Tensor<T> y, int batchSize = 32, Tensor<T>? sampleWeight = null)
     {
+        ArgumentNullException.ThrowIfNull(x);
         RequireBuilt("Evaluate");
         CheckData("Evaluate", x, y, sampleWeight);
         foreach (Metric metric in _metrics) metric.Reset();
@@ -222,11 +257,24 @@ public abstract partial class Model<T> : ITrainingContext where T : struct, IFlo
     /// </remarks>
     public IReadOnlyDictionary<string, double> TrainOnBatch(Tensor<T> x, Tensor<T> y, Tensor<T>? sampleWeight = null)
     {
-        if (!IsBuilt) Build(x.Shape[1..].ToArray());
+        // A list made here would be an allocation per step; the model's one-element list is reused instead.
+        _singleInput[0] = x;
+        try { return TrainOnBatch(_singleInput, y, sampleWeight); }
+        finally { _singleInput[0] = null!; }
+    }
+
+    /// <summary>One optimizer step on one batch of a model with several inputs (one tensor per input, in input order).</summary>
+    /// <remarks>Allocates nothing once the shapes repeat, as the single-input overload.</remarks>
+    public IReadOnlyDictionary<string, double> TrainOnBatch(IReadOnlyList<Tensor<T>> x, Tensor<T> y, Tensor<T>? sampleWeight = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!IsBuilt && x.Count == 1) Build(x[0].Shape[1..].ToArray());
         CheckData("TrainOnBatch", x, y, sampleWeight);
         foreach (Metric metric in _metrics) metric.Reset();
-        return RunEpoch(x, y, sampleWeight, _batchProgress.Restart(null), x.Dim(0), train: true, null, _batchLogs ??= NewLogs());
+        return RunEpoch(x, y, sampleWeight, _batchProgress.Restart(null), x[0].Dim(0), train: true, null, _batchLogs ??= NewLogs());
     }
+
+    private readonly Tensor<T>[] _singleInput = new Tensor<T>[1];
 
     private void RequireBuilt(string operation)
     {
