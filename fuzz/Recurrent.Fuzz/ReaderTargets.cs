@@ -36,8 +36,8 @@ public static class ReaderTargets
         // PureHDF allocates the size an object-header message (attribute, fill value) declares before reading it;
         // we check heaps beforehand but not those messages, so about 1 input in 10,000 costs a transient
         // allocation of up to 2 GB (PureHDF's sizes are ints) before the read fails. Known gap, docs/reliability.md.
-        new("keras-h5", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".h5", PureHdfAllocationLimit),
-        new("keras-archive", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".keras", PureHdfAllocationLimit),
+        new("keras-h5", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".h5"),
+        new("keras-archive", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".keras"),
         new("onnx", path => OnnxImporter.Import(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".onnx"),
     ];
 
