@@ -11,8 +11,7 @@ namespace Recurrent.Fuzz;
 /// <param name="Read">Reads the file at the given path.</param>
 /// <param name="Refusals">Exception types that count as a clear refusal (their message must name the file).</param>
 /// <param name="Extension">The file extension the reader expects (some readers choose the format by it).</param>
-/// <param name="AllocationLimit">Most bytes one read may allocate, when the reader needs more than the default.</param>
-public sealed record ReaderTarget(string Name, Action<string> Read, Type[] Refusals, string Extension = "", long? AllocationLimit = null)
+public sealed record ReaderTarget(string Name, Action<string> Read, Type[] Refusals, string Extension = "")
 {
     /// <summary>Whether <paramref name="error"/>, thrown while reading <paramref name="path"/>, is a documented refusal.</summary>
     public bool IsRefusal(Exception error, string path) =>
@@ -22,8 +21,6 @@ public sealed record ReaderTarget(string Name, Action<string> Read, Type[] Refus
 /// <summary>Every reader of untrusted files, shared by the SharpFuzz targets and the mutation test of the acceptance step.</summary>
 public static class ReaderTargets
 {
-    private const long PureHdfAllocationLimit = (long)int.MaxValue + (64L << 20);
-
     public static IReadOnlyList<ReaderTarget> All { get; } =
     [
         new("model-file", path => ModelFile.Load<float>(path), [typeof(InvalidModelFileException)]),
@@ -33,11 +30,8 @@ public static class ReaderTargets
         new("corpus", path => Text.ReadCorpus(path), [typeof(InvalidDataException), typeof(IOException)]),
         new("translation-pairs", path => TranslationPairs.Read(path, maxTokens: 40), [typeof(InvalidDataException), typeof(IOException)], ".tsv"),
         // Foreign formats: a damaged file may also turn into a well-formed one that asks for something we refuse.
-        // PureHDF allocates the size an object-header message (attribute, fill value) declares before reading it;
-        // we check heaps beforehand but not those messages, so about 1 input in 10,000 costs a transient
-        // allocation of up to 2 GB (PureHDF's sizes are ints) before the read fails. Known gap, docs/reliability.md.
-        new("keras-h5", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".h5", PureHdfAllocationLimit),
-        new("keras-archive", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".keras", PureHdfAllocationLimit),
+        new("keras-h5", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".h5"),
+        new("keras-archive", path => KerasModel.Load<float>(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".keras"),
         new("onnx", path => OnnxImporter.Import(path), [typeof(InvalidModelFileException), typeof(NotSupportedException)], ".onnx"),
     ];
 

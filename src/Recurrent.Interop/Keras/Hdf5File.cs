@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Numerics;
 using PureHDF;
 using PureHDF.VOL.Native;
@@ -15,6 +14,9 @@ namespace Recurrent.Interop.Keras;
 internal sealed class Hdf5File : IDisposable
 {
     private static readonly byte[] Signature = [0x89, (byte)'H', (byte)'D', (byte)'F', (byte)'\r', (byte)'\n', 0x1a, (byte)'\n'];
+
+    // The most bytes chunked (possibly compressed) data may declare beyond the file's own length.
+    private const long MaxInflatedBytes = 256L << 20;
 
     private readonly NativeFile _file;
     private readonly long _length;
@@ -38,8 +40,10 @@ internal sealed class Hdf5File : IDisposable
             Span<byte> signature = stackalloc byte[8];
             if (stream.ReadAtLeast(signature, 8, throwOnEndOfStream: false) < 8 || !signature.SequenceEqual(Signature))
                 throw new InvalidModelFileException($"{source}: not an HDF5 file (no HDF5 signature at the start).");
-            var (offsetSize, lengthSize) = CheckEndOfFile(stream, source);
-            CheckHeaps(stream, source, offsetSize, lengthSize);
+            byte[] file = new byte[stream.Length];
+            stream.Position = 0;
+            stream.ReadExactly(file);
+            Hdf5Structure.Check(file, source, InflatedLimit(file.Length));
             stream.Position = 0;
             return new Hdf5File(H5File.Open(stream, leaveOpen: false), stream.Length, source);
         }
@@ -50,78 +54,8 @@ internal sealed class Hdf5File : IDisposable
         }
     }
 
-    // The superblock records where the file ends; a truncated file is caught here even when the part that is gone
-    // holds nothing we read (Keras puts optimizer state last), instead of loading as if nothing were wrong.
-    private static (int OffsetSize, int LengthSize) CheckEndOfFile(Stream stream, string source)
-    {
-        byte[] header = new byte[64];
-        stream.Position = 0;
-        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        int version = header[8];
-        int offsetSize = version < 2 ? header[13] : header[9];
-        int lengthSize = version < 2 ? header[14] : header[10];
-        int baseAt = version switch { 0 => 24, 1 => 28, 2 or 3 => 12, _ => -1 };
-        if (baseAt < 0 || offsetSize is not (2 or 4 or 8) || lengthSize is not (2 or 4 or 8) || baseAt + 3 * offsetSize > read)
-            throw new InvalidModelFileException($"{source}: the HDF5 superblock is damaged (version {version}, {offsetSize}-byte offsets).");
-        ulong Address(int at) => offsetSize switch
-        {
-            2 => BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(at)),
-            4 => BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(at)),
-            _ => BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(at)),
-        };
-        ulong end = Address(baseAt) + Address(baseAt + 2 * offsetSize);
-        if (end > (ulong)stream.Length)
-            throw new InvalidModelFileException($"{source}: the file is truncated: HDF5 says it ends at byte {end}, but it has {stream.Length} bytes.");
-        return (offsetSize, lengthSize);
-    }
-
-    // PureHDF allocates a heap's declared size before it reads it, so a damaged size would cost up to 2 GB before
-    // the read fails. Every local heap ("HEAP") and global heap collection ("GCOL") in the file, with each object
-    // of the collections, is checked against the file's length first. (Attribute data inside object headers is not
-    // covered: see docs/reliability.md.)
-    private static void CheckHeaps(Stream stream, string source, int offsetSize, int lengthSize)
-    {
-        stream.Position = 0;
-        byte[] file = new byte[stream.Length];
-        stream.ReadExactly(file);
-        ReadOnlySpan<byte> bytes = file;
-        ulong Number(int at, int size) => at + size > file.Length ? ulong.MaxValue : size switch
-        {
-            2 => BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(at)),
-            4 => BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(at)),
-            _ => BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(at)),
-        };
-        ulong length = (ulong)bytes.Length;
-        for (int at = bytes.IndexOf("HEAP"u8); at >= 0; at = Next(bytes, "HEAP"u8, at))
-        {
-            if (at + 8 > bytes.Length || bytes[at + 4] != 0 || bytes[(at + 5)..(at + 8)].IndexOfAnyExcept((byte)0) >= 0) continue;
-            ulong size = Number(at + 8, lengthSize), address = Number(at + 8 + 2 * lengthSize, offsetSize);
-            if (size > length || address > length - Math.Min(size, length))
-                throw new InvalidModelFileException($"{source}: the local heap at byte {at} declares {size} bytes at byte {address}, beyond the end of the file ({length} bytes).");
-        }
-        for (int at = bytes.IndexOf("GCOL"u8); at >= 0; at = Next(bytes, "GCOL"u8, at))
-        {
-            if (at + 8 > bytes.Length || bytes[at + 4] != 1 || bytes[(at + 5)..(at + 8)].IndexOfAnyExcept((byte)0) >= 0) continue;
-            ulong size = Number(at + 8, lengthSize);
-            if (size > length - (ulong)at)
-                throw new InvalidModelFileException($"{source}: the global heap at byte {at} declares {size} bytes, beyond the end of the file ({length} bytes).");
-            ulong end = (ulong)at + size, position = (ulong)(at + 8 + lengthSize);
-            while (position + 8 + (ulong)lengthSize <= end)
-            {
-                if (Number((int)position, 2) == 0) break;   // index 0: the collection's free space
-                ulong objectSize = Number((int)position + 8, lengthSize), data = position + 8 + (ulong)lengthSize;
-                if (objectSize > end - data)
-                    throw new InvalidModelFileException($"{source}: an object of the global heap at byte {at} declares {objectSize} bytes, more than its collection holds.");
-                position = data + (objectSize + 7) / 8 * 8;
-            }
-        }
-    }
-
-    private static int Next(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> signature, int after)
-    {
-        int found = bytes[(after + 1)..].IndexOf(signature);
-        return found < 0 ? -1 : after + 1 + found;
-    }
+    // Chunked data may be compressed, so it may declare more bytes than the file holds, within a ratio and a cap.
+    private static long InflatedLimit(long length) => Math.Max(length, Math.Min(length * 1024, MaxInflatedBytes));
 
     /// <summary>Opens the file at <paramref name="path"/>.</summary>
     public static Hdf5File Open(string path) => Open(File.OpenRead(path), path);
@@ -210,8 +144,8 @@ internal sealed class Hdf5File : IDisposable
     private int[] ShapeOf(IH5Dataset dataset, string path)
     {
         ulong[] dims = dataset.Space.Type == H5DataspaceType.Scalar ? [] : dataset.Space.Dimensions;
-        // Contiguous and compact data must lie inside the file; chunked data may be compressed, so it gets a ratio.
-        long bound = dataset.Layout.Class == H5DataLayoutClass.Chunked ? _length * 1024 : _length;
+        // Contiguous and compact data must lie inside the file; chunked data may be compressed (see InflatedLimit).
+        long bound = dataset.Layout.Class == H5DataLayoutClass.Chunked ? InflatedLimit(_length) : _length;
         CheckSize(dims, (ulong)dataset.Type.Size, $"dataset '{path}'", bound);
         return dims.Select(d => (int)d).ToArray();
     }

@@ -69,6 +69,10 @@ internal static class KerasArchive
 
     private static byte[] Bytes(ZipArchiveEntry entry, string path)
     {
+        // The compressed size bounds the declared one, so it must itself fit in the archive.
+        long archive = new FileInfo(path).Length;
+        if (entry.CompressedLength > archive)
+            throw new InvalidModelFileException($"{path}: {entry.FullName} declares {entry.CompressedLength} compressed bytes in an archive of {archive}; the archive is damaged.");
         if (entry.Length > Array.MaxLength || entry.Length > Math.Max(entry.CompressedLength, 1) * MaxDeflateRatio)
             throw new InvalidModelFileException($"{path}: {entry.FullName} declares {entry.Length} bytes from {entry.CompressedLength} compressed; the archive is damaged.");
         var bytes = new byte[entry.Length];

@@ -23,8 +23,8 @@ public sealed class MutationFuzzer(ReaderTarget target)
     /// <summary>Longest a single read may take before it counts as a hang.</summary>
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Most managed memory a single read may allocate (256 MB unless the reader documents more).</summary>
-    public long AllocationLimit { get; init; } = target.AllocationLimit ?? 256L << 20;
+    /// <summary>Most managed memory a single read may allocate.</summary>
+    public long AllocationLimit { get; init; } = 256L << 20;
 
     /// <summary>A folder that receives a copy of every input that failed (RECURRENT_FUZZ_KEEP), for a reproduction.</summary>
     public string? KeepFailures { get; init; } = Environment.GetEnvironmentVariable("RECURRENT_FUZZ_KEEP");

@@ -18,13 +18,16 @@ public class ReaderMutationTests(ITestOutputHelper log) : IDisposable
 {
     private static readonly int Inputs = int.TryParse(Environment.GetEnvironmentVariable("RECURRENT_FUZZ_INPUTS"), out int n) ? n : 10_000;
 
+    // Another sequence of damage than CI's (RECURRENT_FUZZ_SEED), for runs that look further.
+    private static readonly int? Seed = int.TryParse(Environment.GetEnvironmentVariable("RECURRENT_FUZZ_SEED"), out int s) ? s : null;
+
     private readonly string _folder = Directory.CreateTempSubdirectory("recurrent-fuzz-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private void Fuzz(string reader, IReadOnlyList<byte[]> seeds)
     {
-        FuzzReport report = new MutationFuzzer(ReaderTargets.Named(reader)).Run(seeds, Inputs, seed: reader.Length * 7919, _folder);
+        FuzzReport report = new MutationFuzzer(ReaderTargets.Named(reader)).Run(seeds, Inputs, seed: Seed ?? reader.Length * 7919, _folder);
         log.WriteLine(report.ToString());
         Console.WriteLine(report.ToString());
         Assert.True(report.Failures.Count == 0, report + "\n" + string.Join("\n\n", report.Failures));
