@@ -50,18 +50,26 @@ public class AttentionGradientTests
         Tensor<double>? key = separateKey ? Random(4, 1.0, Batch, ValueSteps, keyFeatures) : null;
         RandomizeWeights(layer, QueryFeatures, keyFeatures, 5);
 
-        Tensor<double> Run() => layer.ForwardAttention(query, value, key, valueMask, queryMask);
-        Tensor<double> lossWeights = Random(6, 1.0, Run().Shape.ToArray());
-        double Loss() => Run().Data.Zip(lossWeights.Data, (a, b) => a * b).Sum();
+        AssertMatches(layer, () => layer.ForwardAttention(query, value, key, valueMask, queryMask), lossWeights =>
+        {
+            AttentionGradients<double> gradients = layer.BackwardAttention(lossWeights);
+            List<(string, Tensor<double>, double[])> inputs = [("query", query, gradients.Query.Data.ToArray()), ("value", value, gradients.Value.Data.ToArray())];
+            if (key is not null) inputs.Add(("key", key, gradients.Key!.Data.ToArray()));
+            return inputs;
+        });
+    }
+
+    // Loss = Σ R ⊙ run(); backward(R) runs the backward pass and lists the inputs to check with their analytic gradients.
+    private static void AssertMatches(AttentionLayer<double> layer, Func<Tensor<double>> run,
+        Func<Tensor<double>, List<(string, Tensor<double>, double[])>> backward)
+    {
+        Tensor<double> lossWeights = Random(6, 1.0, run().Shape.ToArray());
+        double Loss() => run().Data.Zip(lossWeights.Data, (a, b) => a * b).Sum();
 
         Loss();
         layer.ZeroGradients();
-        AttentionGradients<double> gradients = layer.BackwardAttention(lossWeights);
-        var checks = FiniteDifferences.ParameterChecks(layer.Parameters).ToList();
-        checks.Add(("query", query, gradients.Query.Data.ToArray()));
-        checks.Add(("value", value, gradients.Value.Data.ToArray()));
-        if (key is not null) checks.Add(("key", key, gradients.Key!.Data.ToArray()));
-        FiniteDifferences.AssertMatches(Loss, checks);
+        List<(string, Tensor<double>, double[])> inputs = backward(lossWeights);
+        FiniteDifferences.AssertMatches(Loss, FiniteDifferences.ParameterChecks(layer.Parameters).ToList().Concat(inputs));
     }
 
     [Theory]
@@ -93,15 +101,7 @@ public class AttentionGradientTests
         Tensor<double> input = Random(7, 1.0, Batch, ValueSteps, QueryFeatures);
         RandomizeWeights(layer, QueryFeatures, QueryFeatures, 8);
         bool[,] mask = ValueMask();
-        Tensor<double> Run() => layer.Forward(input, mask, training: false, out _);
-        Tensor<double> lossWeights = Random(9, 1.0, Run().Shape.ToArray());
-        double Loss() => Run().Data.Zip(lossWeights.Data, (a, b) => a * b).Sum();
-
-        Loss();
-        layer.ZeroGradients();
-        Tensor<double> inputGradient = layer.Backward(lossWeights);
-        var checks = FiniteDifferences.ParameterChecks(layer.Parameters).ToList();
-        checks.Add(("input", input, inputGradient.Data.ToArray()));
-        FiniteDifferences.AssertMatches(Loss, checks);
+        AssertMatches(layer, () => layer.Forward(input, mask, training: false, out _),
+            lossWeights => [("input", input, layer.Backward(lossWeights).Data.ToArray())]);
     }
 }
