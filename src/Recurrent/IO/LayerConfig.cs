@@ -82,6 +82,14 @@ public static class LayerConfig
                 break;
             case Flatten<T>:
                 break;
+            case LuongAttention<T> luong:
+                config["score"] = luong.Score;
+                config["use_scale"] = luong.UseScale;
+                break;
+            case BahdanauAttention<T> bahdanau:
+                config["units"] = bahdanau.Units;
+                config["use_bias"] = bahdanau.UseBias;
+                break;
             default:
                 throw new NotSupportedException($"{layer.Name}: layers of type {layer.GetType().Name} cannot be saved.");
         }
@@ -131,6 +139,8 @@ public static class LayerConfig
             "RepeatVector" => new RepeatVector<T>(options.Int("n"), name),
             "Flatten" => new Flatten<T>(name),
             "Masking" => new Masking<T>(T.CreateChecked(options.Double("mask_value", 0)), name),
+            "LuongAttention" => new LuongAttention<T>(options.String("score", "dot") ?? "dot", options.Bool("use_scale", false), seed: seed, name: name),
+            "BahdanauAttention" => new BahdanauAttention<T>(options.Int("units"), options.Bool("use_bias", true), seed: seed, name: name),
             "LayerNormalization" => new LayerNormalization<T>(options.Double("epsilon", 1e-3), options.Bool("center", true), options.Bool("scale", true), name),
             _ => throw new InvalidModelFileException($"{source}: layer '{name}' has unsupported class '{className}'."),
         };
