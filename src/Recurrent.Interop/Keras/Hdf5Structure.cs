@@ -107,16 +107,21 @@ internal sealed class Hdf5Structure
             if (at + 8 <= bytes.Length && bytes[at + 4] == 0 && bytes[(at + 5)..(at + 8)].IndexOfAnyExcept((byte)0) < 0) LocalHeapAt((ulong)at);
         for (int at = bytes.IndexOf("GCOL"u8); at >= 0; at = Next(bytes, "GCOL"u8, at))
         {
-            if (at + 8 > bytes.Length || bytes[at + 4] != 1 || bytes[(at + 5)..(at + 8)].IndexOfAnyExcept((byte)0) >= 0) continue;
+            // PureHDF decodes any "GCOL" of version 1 and ignores the three reserved bytes, so a damaged reserved byte
+            // must not hide a collection from this check.
+            if (at + 8 > bytes.Length || bytes[at + 4] != 1) continue;
             ulong size = Number((ulong)at + 8, _lengthSize);
             if (size > Length - (ulong)at)
                 throw new InvalidModelFileException($"{_source}: the global heap at byte {at} declares {size} bytes, beyond the end of the file ({Length} bytes).");
             ulong end = (ulong)at + size, position = (ulong)(at + 8 + _lengthSize);
-            while (position + 8 + (ulong)_lengthSize <= end)
+            // PureHDF reads objects while more than an object header remains, and its count of what remains wraps
+            // around if an object (with its padding to 8 bytes) overruns the collection, so every object must end
+            // inside it.
+            while (position + 8 + (ulong)_lengthSize < end)
             {
                 if (Number(position, 2) == 0) break;   // index 0: the collection's free space
                 ulong objectSize = Number(position + 8, _lengthSize), data = position + 8 + (ulong)_lengthSize;
-                if (objectSize > end - data)
+                if (objectSize > end - data || (objectSize + 7) / 8 * 8 > end - data)
                     throw new InvalidModelFileException($"{_source}: an object of the global heap at byte {at} declares {objectSize} bytes, more than its collection holds.");
                 position = data + (objectSize + 7) / 8 * 8;
             }
