@@ -82,6 +82,9 @@ public static class LayerConfig
                 break;
             case Flatten<T>:
                 break;
+            case Concatenate<T>:
+                config["axis"] = -1;
+                break;
             case LuongAttention<T> luong:
                 config["score"] = luong.Score;
                 config["use_scale"] = luong.UseScale;
@@ -138,6 +141,8 @@ public static class LayerConfig
             "Activation" => new ActivationLayer<T>(options.String("activation", null) ?? "linear", name),
             "RepeatVector" => new RepeatVector<T>(options.Int("n"), name),
             "Flatten" => new Flatten<T>(name),
+            "Concatenate" => options.Int("axis") == -1 ? new Concatenate<T>(name)
+                : throw new InvalidModelFileException($"{source}: layer '{name}' (Concatenate): only axis -1 is supported, got {options.Int("axis")}."),
             "Masking" => new Masking<T>(T.CreateChecked(options.Double("mask_value", 0)), name),
             "LuongAttention" => new LuongAttention<T>(options.String("score", "dot") ?? "dot", options.Bool("use_scale", false), seed: seed, name: name),
             "BahdanauAttention" => new BahdanauAttention<T>(options.Int("units"), options.Bool("use_bias", true), seed: seed, name: name),

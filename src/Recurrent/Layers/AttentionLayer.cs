@@ -35,7 +35,7 @@ public readonly record struct AttentionSizes(int Batch, int QuerySteps, int Valu
 /// all padding gets all-zero weights, a zero context and zero gradients (Keras would spread the weights evenly over
 /// the padding). A query step whose mask is false gets a zero context, as in Keras 3; its weights are still reported.</para>
 /// </remarks>
-public abstract class AttentionLayer<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
+public abstract class AttentionLayer<T> : Layer<T>, IMultiInputLayer<T> where T : struct, IFloatingPointIeee754<T>
 {
     // Forward facts for the backward pass.
     private Tensor<T>? _query, _value, _key, _projectedKeys, _scoreCache;
@@ -61,6 +61,50 @@ public abstract class AttentionLayer<T> : Layer<T> where T : struct, IFloatingPo
         if (queryFeatures <= 0 || keyFeatures <= 0)
             throw new ShapeException($"{Name}: query and key feature sizes must be positive, got {queryFeatures} and {keyFeatures}.");
         CreateWeights(queryFeatures, keyFeatures);
+    }
+
+    /// <summary>Two: the context [B, Tq, dv] and the attention weights [B, Tq, Tv].</summary>
+    public int OutputCount => 2;
+
+    /// <summary>Builds for query [Tq, dq], value [Tv, dv] and optionally key [Tv, dk] (without the batch axis).</summary>
+    public void Build(IReadOnlyList<int[]> inputShapes)
+    {
+        ComputeOutputShapes(inputShapes);
+        if (!IsBuilt) Build(inputShapes[0][1], inputShapes[^1][1]);
+    }
+
+    /// <summary>Context [Tq, dv] and weights [Tq, Tv] for query [Tq, dq], value [Tv, dv] and optionally key [Tv, dk].</summary>
+    public int[][] ComputeOutputShapes(IReadOnlyList<int[]> inputShapes)
+    {
+        ArgumentNullException.ThrowIfNull(inputShapes);
+        string Shapes() => string.Join(", ", inputShapes.Select(s => "(None" + string.Concat(s.Select(d => d < 0 ? ", None" : $", {d}")) + ")"));
+        if (inputShapes.Count is not (2 or 3) || inputShapes.Any(s => s.Length != 2 || s[1] < 0))
+            throw new ShapeException($"{Name}: expected query, value and optionally key, each (None, steps, features) with known features; got {Shapes()}.");
+        if (inputShapes.Count == 3 && inputShapes[2][0] >= 0 && inputShapes[1][0] >= 0 && inputShapes[2][0] != inputShapes[1][0])
+            throw new ShapeException($"{Name}: key and value must have the same steps; got {Shapes()}.");
+        return [[inputShapes[0][0], inputShapes[1][1]], [inputShapes[0][0], inputShapes[1][0]]];
+    }
+
+    /// <summary>Attends query (inputs[0]) to value (inputs[1], keyed by inputs[2] when given) under their masks; outputs context and weights.</summary>
+    public bool[,]? ForwardInputs(ReadOnlySpan<Tensor<T>> inputs, ReadOnlySpan<bool[,]?> masks, bool training, Span<Tensor<T>> outputs)
+    {
+        outputs[0] = ForwardAttention(inputs[0], inputs[1], inputs.Length > 2 ? inputs[2] : null, masks[1], masks[0], training);
+        outputs[1] = Weights!;
+        return masks[0];
+    }
+
+    /// <summary>Backpropagates the context's gradient into query, value and key.</summary>
+    /// <exception cref="NotSupportedException">A loss reads the attention weights (they are for inspection).</exception>
+    public void BackwardInputs(ReadOnlySpan<Tensor<T>?> outputGradients, Span<Tensor<T>?> inputGradients)
+    {
+        if (outputGradients.Length > 1 && outputGradients[1] is not null)
+            throw new NotSupportedException($"{Name}: training through the attention weights is not supported; they are an output for inspection.");
+        inputGradients.Clear();
+        if (outputGradients[0] is not Tensor<T> contextGradient) return;
+        AttentionGradients<T> gradients = BackwardAttention(contextGradient);
+        inputGradients[0] = gradients.Query;
+        inputGradients[1] = gradients.Value;
+        if (inputGradients.Length > 2) inputGradients[2] = gradients.Key;
     }
 
     /// <summary>Self-attention: inputs [T, d] (without the batch axis) serve as query, key and value.</summary>

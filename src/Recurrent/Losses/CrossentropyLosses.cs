@@ -97,5 +97,5 @@ internal sealed class CategoricalCrossentropyLoss(bool fromLogits, bool sparse, 
 
     // The target probability of class j: one-hot for a sparse label, else the (label-smoothed) target row.
     private T TargetAt<T>(ReadOnlySpan<T> target, int j, int label, T smoothing, T share) where T : struct, IFloatingPointIeee754<T> =>
-        sparse ? (j == label ? T.One : T.Zero) : target[j] * (T.One - smoothing) + share;
+        (sparse ? (j == label ? T.One : T.Zero) : target[j]) * (T.One - smoothing) + share;
 }

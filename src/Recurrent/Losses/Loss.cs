@@ -32,9 +32,15 @@ public abstract class Loss
     public static Loss CategoricalCrossentropy(bool fromLogits = false, double labelSmoothing = 0) =>
         new CategoricalCrossentropyLoss(fromLogits, sparse: false, labelSmoothing);
 
-    /// <summary>Keras' <c>sparse_categorical_crossentropy</c>: the target holds class indices (one per row).</summary>
-    public static Loss SparseCategoricalCrossentropy(bool fromLogits = false) =>
-        new CategoricalCrossentropyLoss(fromLogits, sparse: true, 0);
+    /// <summary>
+    /// Keras' <c>sparse_categorical_crossentropy</c>: the target holds class indices (one per row). With
+    /// <paramref name="labelSmoothing"/> ε the target is (1 − ε)·one-hot + ε/classes, as PyTorch's
+    /// <c>CrossEntropyLoss(label_smoothing=ε)</c> (Keras has no smoothing for sparse labels).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+    public static Loss SparseCategoricalCrossentropy(bool fromLogits = false, double labelSmoothing = 0) =>
+        labelSmoothing is >= 0 and <= 1 ? new CategoricalCrossentropyLoss(fromLogits, sparse: true, labelSmoothing)
+            : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be in [0, 1].");
 
     /// <summary>The loss Keras calls <paramref name="name"/> (e.g. "mse", "binary_crossentropy").</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>

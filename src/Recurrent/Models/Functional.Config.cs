@@ -10,7 +10,7 @@ public partial class Functional<T>
     /// <summary>
     /// The model's configuration in Keras' functional shape: every input (<c>InputLayer</c>) and layer with its
     /// <c>inbound_nodes</c> — per application, the tensors it reads as <c>[layer, node index, tensor index]</c>
-    /// (<c>args</c>, then a recurrent layer's <c>initial_state</c>) — and the <c>input_layers</c> and <c>output_layers</c>.
+    /// (<c>args</c>: one, or every input of a multi-input layer; then a recurrent layer's <c>initial_state</c>) — and the <c>input_layers</c> and <c>output_layers</c>.
     /// </summary>
     /// <exception cref="NotSupportedException">A layer has no configuration.</exception>
     public JsonObject GetConfig()
@@ -34,8 +34,9 @@ public partial class Functional<T>
             var nodes = new JsonArray();
             foreach (GraphNode<T> node in _nodes.Where(n => n.Layer == layer))
             {
-                var call = new JsonObject { ["args"] = new JsonArray(Reference(node.Inputs[0])) };
-                if (node.Inputs.Length > 1) call["initial_state"] = new JsonArray(node.Inputs[1..].Select(s => (JsonNode)Reference(s)).ToArray());
+                GraphTensor<T>[] args = node.Kind == GraphNodeKind.Multi ? node.Inputs : node.Inputs[..1];
+                var call = new JsonObject { ["args"] = new JsonArray(args.Select(a => (JsonNode)Reference(a)).ToArray()) };
+                if (node.Kind == GraphNodeKind.Sequence && node.Inputs.Length > 1) call["initial_state"] = new JsonArray(node.Inputs[1..].Select(s => (JsonNode)Reference(s)).ToArray());
                 nodes.Add(call);
             }
             entry["inbound_nodes"] = nodes;
@@ -138,8 +139,10 @@ public partial class Functional<T>
         GraphTensor<T>?[] found = References(node).Select(resolve).ToArray();
         if (found.Any(r => r is null)) return null;
         GraphTensor<T>[] reads = found!;
-        if (node["args"]!.AsArray().Count != 1)
-            throw new FormatException($"layer '{layer.Name}' node {index} must read one tensor in args.");
+        int args = node["args"]!.AsArray().Count;
+        if (layer is IMultiInputLayer<T> && args > 1 && node["initial_state"] is null) return LayerCalls.CallMany(layer, reads);
+        if (args != 1)
+            throw new FormatException($"layer '{layer.Name}' node {index} must read one tensor in args, got {args}.");
         if (layer is RecurrentLayer<T> recurrent)
         {
             RecurrentCall<T> call = recurrent.Call(reads[0], node["initial_state"] is null ? null : reads[1..]);

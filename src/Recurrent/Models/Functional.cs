@@ -51,6 +51,8 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
     private Tensor<T>?[] _gradients = [];
     private ShapeCache<Tensor<T>>[] _gradientSums = [];
     private Tensor<T>[] _results = [];
+    // Per application of a multi-input layer, the argument buffers of its forward and backward calls (null otherwise).
+    private MultiInputCall[] _multiCalls = [];
     private IFusedOutput<T>? _fusableOutput;
 
     /// <summary>The model of the graph from <paramref name="inputs"/> to <paramref name="outputs"/>, built at once (seeded from <paramref name="seed"/>).</summary>
@@ -145,15 +147,15 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
         for (int n = 0; n < _nodes.Length; n++)
         {
             Layer<T> layer = _nodes[n].Layer;
-            int[] shape = _nodes[n].Inputs[0].ShapeArray;
             if (_nodeIndex[n] == 0)
             {
-                if (!layer.IsBuilt) layer.Build(shape);
+                Build(layer, _nodes[n]);
                 _runners[n] = layer;
                 continue;
             }
-            _runners[n] = Twin(layer, _nodeIndex[n], shape);
+            _runners[n] = Twin(layer, _nodeIndex[n], _nodes[n]);
         }
+        _multiCalls = _nodes.Select(node => node.Kind == GraphNodeKind.Multi ? new MultiInputCall(node.Inputs.Length, node.Outputs.Length) : null!).ToArray();
         LinkTwins();
         InputShapes = _inputs.Select(i => (int[])i.ShapeArray.Clone()).ToArray();
         _values = new Tensor<T>?[ids.Count];
@@ -162,18 +164,19 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
         _gradientSums = Enumerable.Range(0, ids.Count).Select(_ => new ShapeCache<Tensor<T>>()).ToArray();
         _results = new Tensor<T>[_outputs.Length];
         int producer = Array.FindIndex(_writes, writes => writes[0] == _outputIds[0]);
-        _fusableOutput = producer >= 0 && !_nodes[producer].Sequence && _consumers[_outputIds[0]] == 1 ? _runners[producer] as IFusedOutput<T> : null;
+        _fusableOutput = producer >= 0 && _nodes[producer].Kind == GraphNodeKind.Single && _consumers[_outputIds[0]] == 1 ? _runners[producer] as IFusedOutput<T> : null;
     }
 
     // A new layer of the same configuration for a later application of a shared layer: its own caches and workspaces,
     // its own dropout generator (seeded apart from the original's), and, once linked, the original's weight tensors.
-    private Layer<T> Twin(Layer<T> layer, int nodeIndex, int[] shape)
+    private Layer<T> Twin(Layer<T> layer, int nodeIndex, GraphNode<T> node)
     {
         Layer<T> twin;
         try { twin = LayerConfig.FromJson<T>(LayerConfig.ToJson(layer), Name); }
         catch (NotSupportedException e) { throw new NotSupportedException($"{Name}: layer '{layer.Name}' is applied {nodeIndex + 1} times, but cannot be shared: {e.Message}", e); }
         if (layer.Seed is int seed) twin.Seed = unchecked(seed * 31 + nodeIndex);
-        twin.Build(shape);
+        Build(twin, node);
+        int[] shape = node.Inputs[0].ShapeArray;
         IReadOnlyList<Parameter<T>> mine = layer.Parameters, theirs = twin.Parameters;
         for (int i = 0; i < mine.Count; i++)
             if (!mine[i].Value.HasShape(theirs[i].Value.Shape))
@@ -182,6 +185,13 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
                 throw new ShapeException($"{Name}: shared layer '{layer.Name}' is applied to {_nodes[first].Inputs[0].ShapeText} and then to {GraphShape(shape)}; its weight '{mine[i].Name}' {mine[i].Value.ShapeText} does not fit the second ({theirs[i].Value.ShapeText}).");
             }
         return twin;
+    }
+
+    // Builds a layer for the tensors one application reads.
+    private static void Build(Layer<T> layer, GraphNode<T> node)
+    {
+        if (node.Kind == GraphNodeKind.Multi) ((IMultiInputLayer<T>)layer).Build(node.Inputs.Select(i => i.ShapeArray).ToArray());
+        else if (!layer.IsBuilt) layer.Build(node.Inputs[0].ShapeArray);
     }
 
     private static string GraphShape(int[] shape) => new GraphTensor<T>(shape, null, 0).ShapeText;
@@ -206,7 +216,15 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
             int[] reads = _reads[n], writes = _writes[n];
             Tensor<T> input = _values[reads[0]]!;
             bool[,]? inputMask = _masks[reads[0]];
-            if (!_nodes[n].Sequence)
+            if (_nodes[n].Kind == GraphNodeKind.Multi)
+            {
+                MultiInputCall call = _multiCalls[n];
+                for (int k = 0; k < reads.Length; k++) (call.Inputs[k], call.Masks[k]) = (_values[reads[k]]!, _masks[reads[k]]);
+                bool[,]? outputMask = ((IMultiInputLayer<T>)_runners[n]).ForwardInputs(call.Inputs, call.Masks, training, call.Outputs);
+                for (int k = 0; k < writes.Length; k++) (_values[writes[k]], _masks[writes[k]]) = (call.Outputs[k], k == 0 ? outputMask : null);
+                continue;
+            }
+            if (_nodes[n].Kind == GraphNodeKind.Single)
             {
                 _values[writes[0]] = _runners[n].Forward(input, inputMask, training, out _masks[writes[0]]);
                 continue;
@@ -233,7 +251,16 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
             Layer<T> layer = _runners[n];
             if (intoPreActivation && writes[0] == _outputIds[0])
                 Accumulate(reads[0], ((IFusedOutput<T>)layer).BackwardFromPreActivation(gradient));
-            else if (!_nodes[n].Sequence)
+            else if (_nodes[n].Kind == GraphNodeKind.Multi)
+            {
+                if (!Array.Exists(writes, id => _gradients[id] is not null)) continue;
+                MultiInputCall call = _multiCalls[n];
+                for (int k = 0; k < writes.Length; k++) call.OutputGradients[k] = _gradients[writes[k]];
+                ((IMultiInputLayer<T>)layer).BackwardInputs(call.OutputGradients, call.InputGradients);
+                for (int k = 0; k < reads.Length; k++)
+                    if (call.InputGradients[k] is Tensor<T> inputGradient) Accumulate(reads[k], inputGradient);
+            }
+            else if (_nodes[n].Kind == GraphNodeKind.Single)
             {
                 if (_gradients[writes[0]] is not Tensor<T> outputGradient) continue;
                 // Nothing reads the gradient of a model input.
@@ -280,5 +307,15 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
         ShareParametersWith(replica);
         replica.LinkTwins();
         return replica;
+    }
+
+    // The argument arrays of one multi-input application, made once with the graph.
+    private sealed class MultiInputCall(int inputs, int outputs)
+    {
+        public Tensor<T>[] Inputs { get; } = new Tensor<T>[inputs];
+        public bool[,]?[] Masks { get; } = new bool[,]?[inputs];
+        public Tensor<T>[] Outputs { get; } = new Tensor<T>[outputs];
+        public Tensor<T>?[] OutputGradients { get; } = new Tensor<T>?[outputs];
+        public Tensor<T>?[] InputGradients { get; } = new Tensor<T>?[inputs];
     }
 }

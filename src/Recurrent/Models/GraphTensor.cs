@@ -71,11 +71,25 @@ public sealed class Input<T> : GraphTensor<T> where T : struct, IFloatingPointIe
     }
 }
 
+/// <summary>How a functional model runs a layer application.</summary>
+internal enum GraphNodeKind
+{
+    /// <summary>One input, one output: <see cref="Layer{T}.Forward(Tensor{T}, bool[,], bool, out bool[,])"/>.</summary>
+    Single,
+
+    /// <summary>A recurrent layer: the input and initial states in, the output and final states out (<see cref="ISequenceLayer{T}"/>).</summary>
+    Sequence,
+
+    /// <summary>Several inputs, possibly several outputs (<see cref="IMultiInputLayer{T}"/>).</summary>
+    Multi,
+}
+
 /// <summary>
 /// One application of a layer in a functional graph: the layer, the tensors it reads (the input, then the initial
-/// states of a recurrent layer) and the tensors it produces (the output, then the final states when it returns them).
+/// states of a recurrent layer; or every input of a multi-input layer) and the tensors it produces (the output, then
+/// the final states when a recurrent layer returns them, or the attention weights).
 /// </summary>
-internal sealed class GraphNode<T>(Layer<T> layer, GraphTensor<T>[] inputs, bool sequence) where T : struct, IFloatingPointIeee754<T>
+internal sealed class GraphNode<T>(Layer<T> layer, GraphTensor<T>[] inputs, GraphNodeKind kind) where T : struct, IFloatingPointIeee754<T>
 {
     public Layer<T> Layer { get; } = layer;
 
@@ -83,8 +97,16 @@ internal sealed class GraphNode<T>(Layer<T> layer, GraphTensor<T>[] inputs, bool
 
     public GraphTensor<T>[] Outputs { get; set; } = [];
 
-    /// <summary>Runs through <see cref="ISequenceLayer{T}"/> (initial states in, final states out) rather than Forward.</summary>
-    public bool Sequence { get; } = sequence;
+    public GraphNodeKind Kind { get; } = kind;
+}
+
+/// <summary>What applying an attention layer to graph tensors gives: the context and the attention weights.</summary>
+/// <param name="Output">The context, (None, query steps, value features); its mask is the query's.</param>
+/// <param name="Weights">The attention weights, (None, query steps, value steps), for inspection (e.g. a second model output).</param>
+public sealed record AttentionCall<T>(GraphTensor<T> Output, GraphTensor<T> Weights) where T : struct, IFloatingPointIeee754<T>
+{
+    /// <summary>The context, for passing the call to the next layer.</summary>
+    public static implicit operator GraphTensor<T>(AttentionCall<T> call) => call.Output;
 }
 
 /// <summary>What applying a recurrent layer to a graph tensor gives: its output and, with return_state, its final states.</summary>
@@ -133,7 +155,7 @@ public static class LayerCalls
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(input);
-        var node = new GraphNode<T>(layer, [input], sequence: false);
+        var node = new GraphNode<T>(layer, [input], GraphNodeKind.Single);
         node.Outputs = [new GraphTensor<T>(layer.ComputeOutputShape(input.ShapeArray), node, 0)];
         return node.Outputs[0];
     }
@@ -168,11 +190,52 @@ public static class LayerCalls
         }
         if (initialState is null && !layer.ReturnState) return new RecurrentCall<T>(layer.Name, Call((Layer<T>)layer, input), [], false);
 
-        var node = new GraphNode<T>(layer, [input, .. initialState ?? []], sequence: true);
+        var node = new GraphNode<T>(layer, [input, .. initialState ?? []], GraphNodeKind.Sequence);
         var outputs = new List<GraphTensor<T>> { new(layer.ComputeOutputShape(input.ShapeArray), node, 0) };
         if (layer.ReturnState)
             for (int k = 0; k < stateCount; k++) outputs.Add(new GraphTensor<T>([layer.Units], node, k + 1));
         node.Outputs = [.. outputs];
         return new RecurrentCall<T>(layer.Name, outputs[0], node.Outputs[1..], layer.ReturnState);
+    }
+
+    /// <summary>
+    /// Attends <paramref name="query"/> (None, Tq, dq) to <paramref name="value"/> (None, Tv, dv), scored against
+    /// <paramref name="key"/> (None, Tv, dk) when given, under the masks the tensors carry (padded value steps get
+    /// weight 0, padded query steps a zero context), as Keras' <c>attention([query, value])</c>.
+    /// </summary>
+    /// <exception cref="ShapeException">A shape does not fit; the message names the layer and the shapes.</exception>
+    /// <example>
+    /// <code>
+    /// var (context, weights) = new LuongAttention&lt;float&gt;("general").Call(decoded, encoded);   // (None, None, 64), (None, None, None)
+    /// </code>
+    /// </example>
+    public static AttentionCall<T> Call<T>(this AttentionLayer<T> layer, GraphTensor<T> query, GraphTensor<T> value, GraphTensor<T>? key = null)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(value);
+        GraphTensor<T>[] outputs = CallMany(layer, key is null ? [query, value] : [query, value, key]);
+        return new AttentionCall<T>(outputs[0], outputs[1]);
+    }
+
+    /// <summary>Joins <paramref name="parts"/> along their last axis (Keras' <c>Concatenate()([a, b])</c>).</summary>
+    /// <exception cref="ShapeException">The parts differ on an axis other than the last.</exception>
+    public static GraphTensor<T> Call<T>(this Concatenate<T> layer, IReadOnlyList<GraphTensor<T>> parts) where T : struct, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        return CallMany(layer, [.. parts])[0];
+    }
+
+    // One application of a multi-input layer: its outputs, shaped by the layer (which checks the inputs' shapes).
+    internal static GraphTensor<T>[] CallMany<T>(Layer<T> layer, GraphTensor<T>[] inputs) where T : struct, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (layer is not IMultiInputLayer<T> multi)
+            throw new ArgumentException($"{layer.Name}: a {layer.TypeName} layer reads one tensor.", nameof(layer));
+        foreach (GraphTensor<T> input in inputs) ArgumentNullException.ThrowIfNull(input);
+        int[][] shapes = multi.ComputeOutputShapes(inputs.Select(i => i.ShapeArray).ToArray());
+        var node = new GraphNode<T>(layer, inputs, GraphNodeKind.Multi);
+        node.Outputs = shapes.Select((shape, k) => new GraphTensor<T>(shape, node, k)).ToArray();
+        return node.Outputs;
     }
 }

@@ -58,6 +58,25 @@ public class LossTests
         CheckGradient(Loss.SparseCategoricalCrossentropy(fromLogits), labels, prediction, [1, 1, 0, 1, 2, 1]);
     }
 
+    // PyTorch's CrossEntropyLoss(label_smoothing=ε): −Σⱼ ((1 − ε)·[j = y] + ε/C)·log softmax(x)ⱼ, the same as
+    // categorical cross-entropy with a smoothed one-hot target.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sparse_labels_with_smoothing_equal_smoothed_one_hot_targets_and_match_finite_differences(bool fromLogits)
+    {
+        Tensor<double> labels = Tensor<double>.FromValues([0, 2, 1, 1, 0, 2], 2, 3);
+        Tensor<double> oneHot = Tensor<double>.Zeros(2, 3, 3);
+        for (int r = 0; r < 6; r++) oneHot.Span[r * 3 + (int)labels.Span[r]] = 1;
+        Tensor<double> prediction = fromLogits ? Values(6, -3, 3, 2, 3, 3) : Values(6, 0.1, 1.0, 2, 3, 3);
+        double sparse = Loss.SparseCategoricalCrossentropy(fromLogits, 0.2).Compute(labels, prediction, [], new double[18]);
+        double dense = Loss.CategoricalCrossentropy(fromLogits, 0.2).Compute(oneHot, prediction, [], new double[18]);
+
+        Assert.Equal(dense, sparse, 1e-15);
+        CheckGradient(Loss.SparseCategoricalCrossentropy(fromLogits, 0.2), labels, prediction, [1, 1, 0, 1, 2, 1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Loss.SparseCategoricalCrossentropy(labelSmoothing: 1.5));
+    }
+
     [Fact]
     public void Known_values_follow_keras_definitions()
     {
