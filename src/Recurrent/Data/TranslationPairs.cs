@@ -86,4 +86,23 @@ public static class Sentences
         }
         return spaced.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
     }
+
+    /// <summary>
+    /// Joins tokens back into a sentence: a punctuation token that closes (". , ! ? ; : ) ]") is attached to the word
+    /// before it, one that opens ("¿ ¡ ( [") to the word after it.
+    /// </summary>
+    public static string Join(IReadOnlyList<string> words)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        var text = new System.Text.StringBuilder();
+        bool attachNext = true;
+        foreach (string word in words)
+        {
+            bool closes = word.Length == 1 && ".,!?;:)]%".Contains(word[0]);
+            if (!attachNext && !closes) text.Append(' ');
+            text.Append(word);
+            attachNext = word.Length == 1 && "¿¡([".Contains(word[0]);
+        }
+        return text.ToString();
+    }
 }

@@ -104,17 +104,26 @@ public sealed class Dense<T> : Layer<T>, IFusedOutput<T> where T : struct, IFloa
         input.Shape.CopyTo(shape);
         shape[^1] = Units;
         Tensor<T> preActivation = training ? _trainingPreActivation.Get(shape) : Tensor<T>.Zeros(shape.ToArray());
-        Gemm.Multiply(false, false, rows, Units, InputSize, T.One, input.Data, InputSize, _kernel!.Value.Data, Units, T.Zero, preActivation.Data, Units);
-        if (_bias is not null)
-            for (int r = 0; r < rows; r++)
-            {
-                Span<T> row = preActivation.Span.Slice(r * Units, Units);
-                TensorPrimitives.Add(row, _bias.Value.Span, row);
-            }
+        PreActivate(input.Span, rows, preActivation.Span);
         Tensor<T> output = training ? _trainingOutput.Get(shape) : Tensor<T>.Zeros(shape.ToArray());
         Activation.ForwardRows(preActivation.Span, output.Span, Units);
         (_input, _preActivation, _output) = (input, preActivation, output);
         return output;
+    }
+
+    /// <summary>
+    /// x·kernel + bias for <paramref name="rows"/> rows of the layer's input size, written into
+    /// <paramref name="preActivation"/> with nothing kept for a backward pass: a decoder step's allocation-free use.
+    /// </summary>
+    internal void PreActivate(ReadOnlySpan<T> input, int rows, Span<T> preActivation)
+    {
+        Gemm.Multiply(false, false, rows, Units, InputSize, T.One, input, InputSize, _kernel!.Value.Data, Units, T.Zero, preActivation, Units);
+        if (_bias is null) return;
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> row = preActivation.Slice(r * Units, Units);
+            TensorPrimitives.Add(row, _bias.Value.Span, row);
+        }
     }
 
     /// <inheritdoc/>

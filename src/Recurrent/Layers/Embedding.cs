@@ -99,9 +99,23 @@ public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee
         }
         _inputShape = input.Shape.ToArray();
         var output = Tensor<T>.Zeros([.. _inputShape, OutputDim]);
-        for (int i = 0; i < _ids.Length; i++)
-            _embeddings!.Value.Span.Slice(_ids[i] * OutputDim, OutputDim).CopyTo(output.Span.Slice(i * OutputDim));
+        Lookup(_ids, output.Span);
         return output;
+    }
+
+    /// <summary>
+    /// Writes the vectors of <paramref name="ids"/> one after another into <paramref name="vectors"/>, keeping nothing
+    /// for a backward pass: a decoder step's allocation-free use.
+    /// </summary>
+    /// <exception cref="ArgumentException">An id is outside [0, InputDim).</exception>
+    internal void Lookup(ReadOnlySpan<int> ids, Span<T> vectors)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if ((uint)ids[i] >= (uint)InputDim)
+                throw new ArgumentException($"{Name}: id {ids[i]} at index {i} is not in [0, {InputDim}).");
+            _embeddings!.Value.Span.Slice(ids[i] * OutputDim, OutputDim).CopyTo(vectors.Slice(i * OutputDim));
+        }
     }
 
     /// <summary>Accumulates the gradient into the rows of the ids used; ids have no gradient, so the result is zeros.</summary>

@@ -41,7 +41,9 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : struct, IFloatingPoint
     public bool UnitForgetBias { get; }
 
     /// <inheritdoc/>
-    protected override IReadOnlyList<string> StateNames => ["h", "c"];
+    protected override IReadOnlyList<string> StateNames => HiddenAndCell;
+
+    private static readonly string[] HiddenAndCell = ["h", "c"];
 
     /// <inheritdoc/>
     public override string TypeName => "LSTM";

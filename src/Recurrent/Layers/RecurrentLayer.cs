@@ -115,7 +115,9 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     public RecurrentCell<T> Cell => _cell ?? throw new InvalidOperationException($"{Name}: the layer is not built yet (call Build or Forward first).");
 
     /// <summary>Names of the states in order, for messages ("h", or "h", "c").</summary>
-    protected virtual IReadOnlyList<string> StateNames => ["h"];
+    protected virtual IReadOnlyList<string> StateNames => Hidden;
+
+    private static readonly string[] Hidden = ["h"];
 
     /// <summary>How many states the layer carries (known before it is built).</summary>
     internal int StateCount => StateNames.Count;
@@ -378,7 +380,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
             if (gradient is null) buffers.StateGradients[k].AsSpan().Clear();
             else
             {
-                gradient.RequireShape(Name, $"gradient of state {StateNames[k]}", batch, units);
+                if (!gradient.HasShape([batch, units])) gradient.RequireShape(Name, $"gradient of state {StateNames[k]}", batch, units);
                 gradient.Span.CopyTo(buffers.StateGradients[k]);
             }
         }
@@ -452,7 +454,8 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
         if (initialState.Count != names.Count)
             throw new ShapeException($"{Name}: expected {names.Count} initial state tensor(s) ({string.Join(", ", names)}), got {initialState.Count}.");
         for (int k = 0; k < names.Count; k++)
-            initialState[k].RequireShape(Name, $"initial_state[{k}] ({names[k]})", batch, Units);
+            if (!initialState[k].HasShape([batch, Units]))   // the message is built only for a misfit: decoding steps allocate nothing
+                initialState[k].RequireShape(Name, $"initial_state[{k}] ({names[k]})", batch, Units);
     }
 
     // Which (step, row) pairs are masked, and which output the current state rather than zeros (TensorFlow's rule:
