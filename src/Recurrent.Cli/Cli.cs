@@ -26,6 +26,7 @@ public static class Cli
             PredictCommand.Create(console),
             GenerateCommand.Create(console),
             ForecastCommand.Create(console),
+            TranslateCommand.Create(console),
             SummaryCommand.Create(console),
             ExportCommand.Create(console),
             ConvertCommand.Create(console),

@@ -20,7 +20,9 @@ internal static class EvaluateCommand
         var labelColumn = new Option<string>("--label-column") { Description = "Label column (classify).", DefaultValueFactory = _ => "label" };
         var column = new Option<string?>("--column") { Description = "Series column (forecast; default: the one trained on)." };
         var json = new Option<string?>("--json") { Description = "Write the metrics here as JSON." };
-        var command = new Command("evaluate", "Loss and metrics of a model on labelled data.") { model, data, textColumn, labelColumn, column, json };
+        var pairs = new PairOptions();
+        var command = new Command("evaluate", "Loss and metrics of a model on labelled data (BLEU and token accuracy for translation).") { model, data, textColumn, labelColumn, column, json };
+        pairs.AddTo(command);
         command.SetAction(parsed =>
         {
             string path = parsed.GetValue(model)!, dataPath = parsed.GetValue(data)!;
@@ -29,6 +31,7 @@ internal static class EvaluateCommand
                 "classify" => Classify(path, dataPath, parsed.GetValue(textColumn)!, parsed.GetValue(labelColumn)!),
                 "generate" => TextGenerator.Load(path).Evaluate(Text.ReadCorpus(dataPath)),
                 "forecast" => ForecastMetrics(path, dataPath, parsed.GetValue(column)),
+                "translate" => TranslationMetrics(console, parsed, pairs, path, dataPath),
                 var kind => throw new InvalidModelFileException($"{path}: unknown application '{kind}'."),
             };
             var parts = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["data"] = metrics };
@@ -42,6 +45,17 @@ internal static class EvaluateCommand
     {
         var (texts, labels) = LabelledTexts.Read(data, textColumn, labelColumn);
         return TextClassifier.Load(path).Evaluate(texts, labels);
+    }
+
+    private static IReadOnlyDictionary<string, double> TranslationMetrics(CliConsole console, ParseResult parsed, PairOptions pairs, string path, string data)
+    {
+        Translator translator = Translator.Load(path);
+        var (all, _, test) = pairs.Read(parsed, data);
+        IReadOnlyList<TranslationPair> evaluated = test.Count > 0 ? test : all;
+        TranslationScores scores = pairs.Evaluate(parsed, translator, evaluated, all);
+        console.Out.WriteLine($"{evaluated.Count} pairs: {scores.Bleu}");
+        PairOptions.Samples(console.Out, evaluated, scores.Translations, 5);
+        return PairOptions.Metrics(scores);
     }
 
     private static IReadOnlyDictionary<string, double> ForecastMetrics(string path, string data, string? column)
@@ -176,13 +190,18 @@ internal static class SummaryCommand
         var command = new Command("summary", "Print a model's layers and parameter counts.") { model, config };
         command.SetAction(parsed =>
         {
-            LoadedModel<float> loaded = NetworkFiles.Load(parsed.GetValue(model)!, kerasConfig: parsed.GetValue(config));
+            string path = parsed.GetValue(model)!;
+            // Our model files may hold a graph (a translator); foreign files are always read as a stack of layers.
+            LoadedFunctional<float> loaded = NetworkFiles.IsForeign(path) ? Graph(NetworkFiles.Load(path, kerasConfig: parsed.GetValue(config)))
+                : ModelFile.LoadFunctional<float>(EvaluateCommand.Existing(path));
             loaded.Model.Log = console.Out;
             loaded.Model.Summary();
             if (loaded.Preprocessing?["application"] is JsonNode application) console.Out.WriteLine($"application: {application}");
         });
         return command;
     }
+
+    private static LoadedFunctional<float> Graph(LoadedModel<float> loaded) => new(loaded.Model, loaded.Preprocessing);
 }
 
 /// <summary><c>recurrent export</c>: a model file as ONNX.</summary>

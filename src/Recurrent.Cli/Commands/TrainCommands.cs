@@ -6,11 +6,11 @@ using Recurrent.Models;
 
 namespace Recurrent.Cli.Commands;
 
-/// <summary><c>recurrent train classify | generate | forecast</c>.</summary>
+/// <summary><c>recurrent train classify | generate | forecast | translate</c>.</summary>
 internal static class TrainCommands
 {
     public static Command Create(CliConsole console) =>
-        new("train", "Train a model on a data file and save it.") { Classify(console), Generate(console), Forecast(console) };
+        new("train", "Train a model on a data file and save it.") { Classify(console), Generate(console), Forecast(console), Translate(console) };
 
     private static Option<string> Required(string name, string description) => new(name) { Description = description, Required = true };
 
@@ -125,6 +125,46 @@ internal static class TrainCommands
                 Finish(console, parsed, common, null, parts, $"saved {parsed.GetValue(model)}");
             }
             else Finish(console, parsed, common, forecaster.History!, parts, $"saved {parsed.GetValue(model)}");
+        });
+        return command;
+    }
+
+    private static Command Translate(CliConsole console)
+    {
+        var data = Required("--data", "Sentence pairs: UTF-8, one pair a line, source and translation separated by a tab, no header.");
+        var attention = new Option<string>("--attention") { Description = "luong, bahdanau or none.", DefaultValueFactory = _ => "luong" };
+        var embeddingDim = new Option<int>("--embedding-dim") { Description = "Length of the word vectors.", DefaultValueFactory = _ => 64 };
+        var vocabSize = new Option<int?>("--vocab-size") { Description = "Keep only the most frequent words of each language (others become <unk>)." };
+        var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing of the per-step cross-entropy.", DefaultValueFactory = _ => 0.1 };
+        var model = Required("--model", "Where to save the model file.");
+        var pairOptions = new PairOptions();
+        var common = new NetworkOptionSet();
+        var command = new Command("translate", "Sequence-to-sequence translation from sentence pairs (encoder-decoder with attention).")
+            { data, attention, embeddingDim, vocabSize, labelSmoothing, model };
+        pairOptions.AddTo(command);
+        common.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            var (all, train, test) = pairOptions.Read(parsed, parsed.GetValue(data)!);
+            var options = new TranslatorOptions
+            {
+                Attention = parsed.GetValue(attention)!,
+                EmbeddingDim = parsed.GetValue(embeddingDim),
+                VocabSize = parsed.GetValue(vocabSize),
+                LabelSmoothing = parsed.GetValue(labelSmoothing),
+            };
+            Translator translator = console.Train(parsed.GetValue(common.Quiet), callbacks =>
+                Translator.Train(train, options, common.Read(parsed, callbacks)));
+            var parts = FinalMetrics(translator.History!);
+            translator.Save(parsed.GetValue(model)!);
+            if (test.Count > 0)
+            {
+                TranslationScores scores = pairOptions.Evaluate(parsed, translator, test, all);
+                parts["test"] = PairOptions.Metrics(scores);
+                console.Out.WriteLine($"test: {scores.Bleu}");
+                PairOptions.Samples(console.Out, test, scores.Translations, 5);
+            }
+            Finish(console, parsed, common, translator.History!, parts, $"saved {parsed.GetValue(model)}");
         });
         return command;
     }

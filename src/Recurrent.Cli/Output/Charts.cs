@@ -39,6 +39,27 @@ public static class Charts
         Save(plot, path);
     }
 
+    /// <summary>Attention weights as a heat map: one row per output word, one column per source word.</summary>
+    public static void Attention(float[,] weights, IReadOnlyList<string> sourceWords, IReadOnlyList<string> outputWords, string path, string title)
+    {
+        int rows = weights.GetLength(0), columns = weights.GetLength(1);
+        var values = new double[rows, columns];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) values[r, c] = weights[r, c];
+        var plot = new ScottPlot.Plot();
+        var heatmap = plot.Add.Heatmap(values);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        plot.Add.ColorBar(heatmap);
+        // Cell (r, c) is centred on x = c and, row 0 at the top, y = rows − 1 − r.
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => (double)c).ToArray(), [.. sourceWords]);
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => (double)(rows - 1 - r)).ToArray(), [.. outputWords]);
+        plot.Title(title);
+        plot.XLabel("source");
+        plot.YLabel("translation");
+        Save(plot, path);
+    }
+
     private static void Save(ScottPlot.Plot plot, string path)
     {
         byte[] png = plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png);
