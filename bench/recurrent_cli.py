@@ -31,3 +31,21 @@ def train(verb, args, model=None):
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
         return json.loads(report.read_text()), seconds
+
+
+def model_metadata(model):
+    """The metadata of our model file (a safetensors header, see docs/model-file.md)."""
+    raw = Path(model).read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    return json.loads(raw[8 : 8 + size])["__metadata__"]
+
+
+def translate(model, sentences, beam=1):
+    """Runs `translate --data` on SENTENCES (one a line); returns its --json list of {source, translation, words, score}."""
+    ensure_built()
+    with tempfile.TemporaryDirectory() as tmp:
+        data, report = Path(tmp) / "sentences.txt", Path(tmp) / "translations.json"
+        data.write_text("".join(s + "\n" for s in sentences), encoding="utf-8")
+        subprocess.run(["dotnet", str(CLI), "translate", "--model", str(model), "--data", str(data), "--beam", str(beam),
+                        "--json", str(report)], check=True, stdout=subprocess.DEVNULL)
+        return json.loads(report.read_text(encoding="utf-8"))

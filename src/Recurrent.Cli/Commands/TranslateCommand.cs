@@ -90,6 +90,7 @@ internal static class TranslateCommand
                 {
                     ["source"] = s,
                     ["translation"] = translations[i].Text,
+                    ["words"] = new JsonArray(translations[i].Words.Select(w => (JsonNode)w).ToArray()),
                     ["score"] = translations[i].Score,
                 }).ToArray()).ToJsonString() + "\n");
         });

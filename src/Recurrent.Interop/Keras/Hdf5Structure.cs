@@ -107,9 +107,9 @@ internal sealed class Hdf5Structure
             if (at + 8 <= bytes.Length && bytes[at + 4] == 0 && bytes[(at + 5)..(at + 8)].IndexOfAnyExcept((byte)0) < 0) LocalHeapAt((ulong)at);
         for (int at = bytes.IndexOf("GCOL"u8); at >= 0; at = Next(bytes, "GCOL"u8, at))
         {
-            // PureHDF decodes any "GCOL" of version 1 and ignores the three reserved bytes, so a damaged reserved byte
-            // must not hide a collection from this check.
-            if (at + 8 > bytes.Length || bytes[at + 4] != 1) continue;
+            // PureHDF (2.2) decodes a "GCOL" whatever its version and reserved bytes say, so damage there must not
+            // hide a collection from this check.
+            if (at + 8 > bytes.Length) continue;
             ulong size = Number((ulong)at + 8, _lengthSize);
             if (size > Length - (ulong)at)
                 throw new InvalidModelFileException($"{_source}: the global heap at byte {at} declares {size} bytes, beyond the end of the file ({Length} bytes).");
