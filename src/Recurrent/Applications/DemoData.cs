@@ -72,4 +72,54 @@ public static class DemoData
         }
         return text.ToString();
     }
+
+    // A small English → Spanish grammar: subject, verb, article, noun, an optional adjective (after the noun in
+    // Spanish, so the words swap places) and an optional time phrase. Spanish verbs: yo, tú, él / ella, nosotros, ellos.
+    private static readonly (string English, string Spanish, int Person)[] Subjects =
+        [("I", "yo", 0), ("you", "tú", 1), ("he", "él", 2), ("she", "ella", 2), ("we", "nosotros", 3), ("they", "ellos", 4)];
+    private static readonly (string Base, string Third, string[] Spanish)[] Verbs =
+    [
+        ("see", "sees", ["veo", "ves", "ve", "vemos", "ven"]),
+        ("have", "has", ["tengo", "tienes", "tiene", "tenemos", "tienen"]),
+        ("want", "wants", ["quiero", "quieres", "quiere", "queremos", "quieren"]),
+        ("need", "needs", ["necesito", "necesitas", "necesita", "necesitamos", "necesitan"]),
+        ("buy", "buys", ["compro", "compras", "compra", "compramos", "compran"]),
+    ];
+    private static readonly (string English, string Spanish, bool Feminine)[] Nouns =
+    [
+        ("book", "libro", false), ("house", "casa", true), ("cat", "gato", false), ("car", "coche", false),
+        ("apple", "manzana", true), ("letter", "carta", true), ("dog", "perro", false), ("table", "mesa", true),
+    ];
+    private static readonly (string English, string Masculine, string Feminine)[] Adjectives =
+        [("red", "rojo", "roja"), ("big", "grande", "grande"), ("new", "nuevo", "nueva"), ("small", "pequeño", "pequeña")];
+    private static readonly (string English, string Spanish)[] Times = [("today", "hoy"), ("now", "ahora"), ("every day", "cada día")];
+
+    /// <summary>
+    /// English sentences and their Spanish translations from a small grammar ("she sees the red car today." →
+    /// "ella ve el coche rojo hoy."): adjectives move behind the noun and verbs agree with the subject, so a
+    /// translator has to reorder and align words. Made by this code; line numbers count from 1.
+    /// </summary>
+    public static Data.TranslationPair[] Translations(int count, int seed)
+    {
+        var random = new Random(seed);
+        var pairs = new Data.TranslationPair[count];
+        for (int i = 0; i < count; i++)
+        {
+            var subject = Subjects[random.Next(Subjects.Length)];
+            var verb = Verbs[random.Next(Verbs.Length)];
+            var noun = Nouns[random.Next(Nouns.Length)];
+            bool definite = random.Next(2) == 0;
+            int adjective = random.Next(Adjectives.Length + 1) - 1, time = random.Next(Times.Length + 1) - 1;
+            string described = (adjective >= 0 ? Adjectives[adjective].English + " " : "") + noun.English;
+            string englishArticle = definite ? "the" : "aeiou".Contains(described[0]) ? "an" : "a";
+            string english = $"{subject.English} {(subject.Person == 2 ? verb.Third : verb.Base)} {englishArticle} {described}"
+                + (time >= 0 ? " " + Times[time].English : "") + ".";
+            string article = definite ? (noun.Feminine ? "la" : "el") : (noun.Feminine ? "una" : "un");
+            string spanish = $"{subject.Spanish} {verb.Spanish[subject.Person]} {article} {noun.Spanish}"
+                + (adjective >= 0 ? " " + (noun.Feminine ? Adjectives[adjective].Feminine : Adjectives[adjective].Masculine) : "")
+                + (time >= 0 ? " " + Times[time].Spanish : "") + ".";
+            pairs[i] = new Data.TranslationPair(english, spanish, i + 1);
+        }
+        return pairs;
+    }
 }
