@@ -10,7 +10,8 @@ Both sides:
   ids      0 padding, 1 unknown, 2 start, 3 end, then the training words by frequency (ties: first seen);
   model    source ids -> Embedding(E, mask_zero) -> LSTM(H) whose final (h, c) start the decoder
            LSTM(H) over Embedding(<start> + target); with attention, each decoder output q attends the
-           encoder outputs k (Luong's general score q.W.k, padded source steps get weight 0), and
+           encoder outputs k (--attention: Luong's general score q.W.k, or Bahdanau's v.tanh(q.W1 + k.W2 + b);
+           padded source steps get weight 0), and
            tanh(Dense([context; q])) -> Dense(V) softmax; without attention, Dense(V) on q directly;
   loss     cross-entropy per real target token (padding ignored), label smoothing 0.1, mean over tokens;
   training Adam(lr), B pairs a batch (the last one partial), reshuffled each epoch, the same epochs;
@@ -20,9 +21,12 @@ Both sides:
   BLEU     corpus BLEU-4 (NLTK's corpus_bleu: clipped counts, closest reference length, no smoothing), the
            references of a test source being every translation the file gives for it.
 
-The script also scores our translations with its own BLEU, which must equal the BLEU our CLI reports.
+The script also scores our translations with its own BLEU, which must equal the BLEU our CLI reports, and loads
+our trained weights into its PyTorch model: that twin must reproduce our test loss (1e-4 relative) and at least
+99 % of our greedy translations, which shows the two models are the same function.
 Passes when (1) our BLEU with attention >= PyTorch's with attention, (2) our BLEU with attention > ours
-without, (3) our training with attention took at most 10 minutes, and (4) the two BLEU computations agree.
+without, (3) our training with attention took at most 10 minutes, (4) the two BLEU computations agree and
+(5) the twin reproduces our models.
 Exit code 0 / 1. Writes the numbers with --json.
 """
 import argparse
@@ -57,6 +61,7 @@ def parse_args():
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--attention", choices=["luong", "bahdanau"], default="luong", help="the attention compared with none")
     p.add_argument("--json", type=Path, help="write the results here")
     return p.parse_args()
 
@@ -147,8 +152,14 @@ class Seq2Seq(nn.Module):
         self.encoder = nn.LSTM(embedding_dim, units, batch_first=True)
         self.decoder = nn.LSTM(embedding_dim, units, batch_first=True)
         self.attention = attention
+        if attention == "luong":
+            self.score = nn.Parameter(keras_init.glorot(units, units))  # general score q.W.k: W [query, key]
+        elif attention == "bahdanau":  # v . tanh(q.W1 + k.W2 + b), `units` hidden units as in the CLI
+            self.query_kernel = nn.Parameter(keras_init.glorot(units, units))
+            self.key_kernel = nn.Parameter(keras_init.glorot(units, units))
+            self.score_bias = nn.Parameter(torch.zeros(units))
+            self.score_scale = nn.Parameter(torch.empty(units).uniform_(-1, 1) * (6 / (2 * units)) ** 0.5)
         if attention:
-            self.score = nn.Parameter(keras_init.glorot(units, units))  # Luong general: W [query, key]
             self.attentional = nn.Linear(2 * units, units)
             keras_init.init_dense(self.attentional)
         self.next_token = nn.Linear(units, target_words)
@@ -164,7 +175,11 @@ class Seq2Seq(nn.Module):
         packed = nn.utils.rnn.pack_padded_sequence(self.dropout(self.source_embedding(source)), lengths.cpu(), batch_first=True, enforce_sorted=False)
         outputs, state = self.encoder(packed)
         outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=source.shape[1])
-        keys = outputs @ self.score.T if self.attention else None  # projected once per source, reused every step
+        keys = None  # projected once per source, reused every step
+        if self.attention == "luong":
+            keys = outputs @ self.score.T
+        elif self.attention == "bahdanau":
+            keys = outputs @ self.key_kernel + self.score_bias
         return outputs, keys, source != PAD, state
 
     def decode(self, memory, target_in, state):
@@ -172,7 +187,11 @@ class Seq2Seq(nn.Module):
         decoded, state = self.decoder(self.dropout(self.target_embedding(target_in)), state)
         weights = None
         if self.attention:
-            scores = (decoded @ keys.transpose(1, 2)).masked_fill(~mask[:, None, :], float("-inf"))
+            if self.attention == "luong":
+                scores = decoded @ keys.transpose(1, 2)
+            else:
+                scores = torch.tanh((decoded @ self.query_kernel)[:, :, None, :] + keys[:, None, :, :]) @ self.score_scale
+            scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
             weights = torch.softmax(scores, dim=-1)
             decoded = torch.tanh(self.attentional(torch.cat([weights @ outputs, decoded], dim=-1)))
         return self.next_token(decoded), state
@@ -234,6 +253,61 @@ def train_pytorch(train, test_sources, source_vocab, target_vocab, max_output, a
     return hypotheses, seconds
 
 
+def read_model_file(path):
+    """Tensors of our model file by name (safetensors, see docs/model-file.md)."""
+    raw = Path(path).read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + size])
+    header.pop("__metadata__")
+    return {name: torch.frombuffer(bytearray(raw[8 + size + t["data_offsets"][0] : 8 + size + t["data_offsets"][1]]), dtype=torch.float32)
+            .reshape(t["shape"]) for name, t in header.items()}
+
+
+def load_ours(model, path):
+    """Our trained weights (Keras layouts, see docs/model-file.md) into the PyTorch twin."""
+    w = read_model_file(path)
+    with torch.no_grad():
+        model.source_embedding.weight.copy_(w["source_embedding/0/embeddings"])
+        model.target_embedding.weight.copy_(w["target_embedding/0/embeddings"])
+        for name in ("encoder", "decoder"):
+            keras_init.set_lstm(getattr(model, name), w[f"{name}/0/kernel"], w[f"{name}/1/recurrent_kernel"], w[f"{name}/2/bias"])
+        if model.attention == "luong":
+            model.score.copy_(w["attention/0/kernel"])
+        elif model.attention == "bahdanau":
+            model.query_kernel.copy_(w["attention/0/query_kernel"])
+            model.key_kernel.copy_(w["attention/1/key_kernel"])
+            model.score_bias.copy_(w["attention/2/bias"])
+            model.score_scale.copy_(w["attention/3/scale"])
+        if model.attention:
+            keras_init.set_dense(model.attentional, w["attentional/0/kernel"], w["attentional/1/bias"])
+        keras_init.set_dense(model.next_token, w["next_token/0/kernel"], w["next_token/1/bias"])
+
+
+def same_function(path, test, source_vocab, target_vocab, max_output, a, attention):
+    """PyTorch's twin with our trained weights: its teacher-forced test loss (batches of 64, each the mean over its
+    real tokens, weighted by its size, as our evaluate) and its greedy translations of the test sources."""
+    model = Seq2Seq(len(source_vocab), len(target_vocab), a.embedding_dim, a.units, attention, 0.0)
+    load_ours(model, path)
+    model.eval()
+    s_index = {w: i for i, w in enumerate(source_vocab)}
+    t_index = {w: i for i, w in enumerate(target_vocab)}
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD, label_smoothing=a.label_smoothing)
+    total, hypotheses = 0.0, []
+    with torch.no_grad():
+        for b in range(0, len(test), 64):
+            chunk = test[b : b + 64]
+            sources = [[s_index.get(w, UNK) for w in words(s)] for s, _ in chunk]
+            targets = [[t_index.get(w, UNK) for w in words(t)] for _, t in chunk]
+            steps = max(len(t) for t in targets) + 1
+            x = pad(sources, max(1, max(len(r) for r in sources)))
+            logits = model(x, pad([[START] + t for t in targets], steps))
+            total += loss_fn(logits.flatten(0, 1), pad([t + [END] for t in targets], steps).flatten()).item() * len(chunk)
+            for row in model.greedy(x, max_output):
+                tokens = row[: row.index(END)] if END in row else row
+                hypotheses.append([target_vocab[t] for t in tokens if t not in (PAD, START)])
+    return total / len(test), hypotheses
+
+
 def ours(a, data, attention, tmp):
     model = Path(tmp) / f"translator-{attention}.rnn"
     args = ["--data", data, "--test-every", a.test_every, "--attention", attention, "--cell", "lstm",
@@ -264,7 +338,7 @@ def main():
                "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}}
     checks = []
     with tempfile.TemporaryDirectory() as tmp:
-        for attention, label in (("luong", "attention"), ("none", "no_attention")):
+        for attention, label in ((a.attention, "attention"), ("none", "no_attention")):
             report, seconds, model = ours(a, a.data, attention, tmp)
             metadata = json.loads(recurrent_cli.model_metadata(model)["preprocessing"])
             if metadata["source_vocabulary"] != source_vocab or metadata["target_vocabulary"] != target_vocab:
@@ -276,7 +350,14 @@ def main():
                                              "samples": [[s, t["translation"]] for s, t in zip(test_sources[:8], translated[:8])]}
             checks.append((f"BLEU of our {label} translations: CLI {report['test']['bleu']:.6f} = script {script_bleu:.6f}",
                            abs(script_bleu - report["test"]["bleu"]) < 1e-9))
-        for attention, label in ((True, "attention"), (False, "no_attention")):
+            # The same architecture: PyTorch's twin with our trained weights computes our numbers.
+            twin_loss, twin_words = same_function(model, test, source_vocab, target_vocab, max_output, a, attention if attention != "none" else None)
+            identical = sum(t["words"] == h for t, h in zip(translated, twin_words))
+            results[f"recurrent_{label}"]["pytorch_twin"] = {"test_loss": twin_loss, "identical_translations": identical}
+            checks.append((f"PyTorch's {label} twin with our trained weights: test loss {twin_loss:.6f} vs ours {report['test']['loss']:.6f}, "
+                           f"{identical}/{len(test)} greedy translations identical",
+                           abs(twin_loss - report["test"]["loss"]) <= 1e-4 * abs(twin_loss) and identical >= 0.99 * len(test)))
+        for attention, label in ((a.attention, "attention"), (None, "no_attention")):
             hypotheses, seconds = train_pytorch(train, test_sources, source_vocab, target_vocab, max_output, a, attention)
             results[f"pytorch_{label}"] = {"bleu": corpus_bleu(hypotheses, test_refs), "seconds": seconds}
 
@@ -285,7 +366,7 @@ def main():
     steps = a.epochs * -(-len(train) // a.batch_size)
     print(f"data: {a.data.name}, {len(pairs)} pairs, every {a.test_every}th held out: {len(train)} train, {len(test)} test; "
           f"vocabularies {len(source_vocab)} / {len(target_vocab)} ids")
-    print(f"model: LSTM encoder-decoder E={a.embedding_dim} H={a.units}, Adam lr {a.lr}, batch {a.batch_size}, "
+    print(f"model: LSTM encoder-decoder ({a.attention} attention or none) E={a.embedding_dim} H={a.units}, Adam lr {a.lr}, batch {a.batch_size}, "
           f"{a.epochs} epochs ({steps} steps), label smoothing {a.label_smoothing}, dropout {a.dropout}, seed {a.seed}")
     for name, r in (("Recurrent, attention", ra), ("Recurrent, none", rn), ("PyTorch, attention", pa), ("PyTorch, none", pn)):
         extra = f"  token accuracy {r['token_accuracy']:.4f}" if "token_accuracy" in r else ""
