@@ -72,14 +72,15 @@ internal static class DemoCommand
         Charts.Forecast(passengers, report.FirstTarget, report.Predictions, future, Path.Combine(folder, "forecast.png"), "Airline passengers: held-out months and 1961 forecast");
 
         output.WriteLine();
-        output.WriteLine("4. Translation, English → Spanish (generated sentences; adjectives follow the noun in Spanish)");
-        Data.TranslationPair[] pairs = DemoData.Translations(3000, seed: 1);
+        output.WriteLine("4. Translation, English → Spanish (generated sentences of 1-3 clauses; adjectives follow the noun in Spanish)");
+        Data.TranslationPair[] pairs = DemoData.Translations(4000, seed: 1, maxClauses: 3);
         var (trainPairs, testPairs) = Data.TranslationPairs.HoldOutEvery(pairs, 10);
         Translator translator = console.Train(quiet, callbacks => Translator.Train(trainPairs, new TranslatorOptions { Attention = "luong", EmbeddingDim = 32 },
-            new NetworkOptions { Cell = CellKind.Lstm, Units = 64, Epochs = 8, BatchSize = 32, LearningRate = 0.005, Seed = 1, Callbacks = callbacks }));
+            new NetworkOptions { Cell = CellKind.Lstm, Units = 64, Epochs = 10, BatchSize = 32, LearningRate = 0.005, Seed = 1, Callbacks = callbacks }));
         TranslationScores scores = translator.Evaluate(testPairs, beam: 4, references: pairs);
         output.WriteLine($"   held-out {scores.Bleu}, token accuracy {scores.TokenAccuracy:P1}");
-        string[] sentences = ["she sees the red car today.", "we want a small apple.", "they need the new table every day."];
+        string[] sentences = ["she sees the red car today.", "we want a small apple and they need the new table every day.",
+            "i have a cat and you buy a small house and he sees the big dog now."];
         IReadOnlyList<Translation> translations = translator.Translate(sentences, beam: 4);
         for (int i = 0; i < sentences.Length; i++) output.WriteLine($"   \"{sentences[i]}\" → \"{translations[i].Text}\"");
         translator.Save(Path.Combine(folder, "translator.rnn"));

@@ -97,29 +97,39 @@ public static class DemoData
     /// <summary>
     /// English sentences and their Spanish translations from a small grammar ("she sees the red car today." →
     /// "ella ve el coche rojo hoy."): adjectives move behind the noun and verbs agree with the subject, so a
-    /// translator has to reorder and align words. Made by this code; line numbers count from 1.
+    /// translator has to reorder and align words. With <paramref name="maxClauses"/> above 1, a sentence joins up to
+    /// that many clauses with "and" / "y", which makes long sentences that a fixed-size summary of the source cannot
+    /// hold. Made by this code; line numbers count from 1.
     /// </summary>
-    public static Data.TranslationPair[] Translations(int count, int seed)
+    public static Data.TranslationPair[] Translations(int count, int seed, int maxClauses = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxClauses, 1);
         var random = new Random(seed);
         var pairs = new Data.TranslationPair[count];
         for (int i = 0; i < count; i++)
         {
-            var subject = Subjects[random.Next(Subjects.Length)];
-            var verb = Verbs[random.Next(Verbs.Length)];
-            var noun = Nouns[random.Next(Nouns.Length)];
-            bool definite = random.Next(2) == 0;
-            int adjective = random.Next(Adjectives.Length + 1) - 1, time = random.Next(Times.Length + 1) - 1;
-            string described = (adjective >= 0 ? Adjectives[adjective].English + " " : "") + noun.English;
-            string englishArticle = definite ? "the" : "aeiou".Contains(described[0]) ? "an" : "a";
-            string english = $"{subject.English} {(subject.Person == 2 ? verb.Third : verb.Base)} {englishArticle} {described}"
-                + (time >= 0 ? " " + Times[time].English : "") + ".";
-            string article = definite ? (noun.Feminine ? "la" : "el") : (noun.Feminine ? "una" : "un");
-            string spanish = $"{subject.Spanish} {verb.Spanish[subject.Person]} {article} {noun.Spanish}"
-                + (adjective >= 0 ? " " + (noun.Feminine ? Adjectives[adjective].Feminine : Adjectives[adjective].Masculine) : "")
-                + (time >= 0 ? " " + Times[time].Spanish : "") + ".";
-            pairs[i] = new Data.TranslationPair(english, spanish, i + 1);
+            var clauses = Enumerable.Range(0, 1 + random.Next(maxClauses)).Select(_ => Clause(random)).ToArray();
+            pairs[i] = new Data.TranslationPair(string.Join(" and ", clauses.Select(c => c.English)) + ".",
+                string.Join(" y ", clauses.Select(c => c.Spanish)) + ".", i + 1);
         }
         return pairs;
+    }
+
+    private static (string English, string Spanish) Clause(Random random)
+    {
+        var subject = Subjects[random.Next(Subjects.Length)];
+        var verb = Verbs[random.Next(Verbs.Length)];
+        var noun = Nouns[random.Next(Nouns.Length)];
+        bool definite = random.Next(2) == 0;
+        int adjective = random.Next(Adjectives.Length + 1) - 1, time = random.Next(Times.Length + 1) - 1;
+        string described = (adjective >= 0 ? Adjectives[adjective].English + " " : "") + noun.English;
+        string englishArticle = definite ? "the" : "aeiou".Contains(described[0]) ? "an" : "a";
+        string english = $"{subject.English} {(subject.Person == 2 ? verb.Third : verb.Base)} {englishArticle} {described}"
+            + (time >= 0 ? " " + Times[time].English : "");
+        string article = definite ? (noun.Feminine ? "la" : "el") : (noun.Feminine ? "una" : "un");
+        string spanish = $"{subject.Spanish} {verb.Spanish[subject.Person]} {article} {noun.Spanish}"
+            + (adjective >= 0 ? " " + (noun.Feminine ? Adjectives[adjective].Feminine : Adjectives[adjective].Masculine) : "")
+            + (time >= 0 ? " " + Times[time].Spanish : "");
+        return (english, spanish);
     }
 }
