@@ -6,6 +6,7 @@ using Recurrent.Cli.Output;
 using Recurrent.Data;
 using Recurrent.Interop.Onnx;
 using Recurrent.IO;
+using Recurrent.Models;
 
 namespace Recurrent.Cli.Commands;
 
@@ -215,7 +216,10 @@ internal static class ExportCommand
         command.SetAction(parsed =>
         {
             string path = parsed.GetValue(onnx)!;
-            OnnxExporter.Export(ModelFile.Load<float>(EvaluateCommand.Existing(parsed.GetValue(model)!)).Model, path);
+            string source = EvaluateCommand.Existing(parsed.GetValue(model)!);
+            Functional<float> network = ModelFile.LoadFunctional<float>(source).Model;
+            OnnxExporter.Export(network as Sequential<float>
+                ?? throw new UsageException($"{source}: export writes Sequential models; this file holds the functional model '{network.Name}' (a translator, for example)."), path);
             console.Out.WriteLine($"wrote {path} (ONNX opset {OnnxExporter.Opset}; the network only: preprocessing such as tokenizing or scaling stays with the model file)");
         });
         return command;

@@ -21,9 +21,8 @@ public static class ApplicationFile
     /// <exception cref="InvalidModelFileException">Not a model file, or one made by another application.</exception>
     public static (Sequential<float> Model, JsonObject State) Load(string path, string application)
     {
-        RequireFile(path);
-        LoadedModel<float> loaded = ModelFile.Load<float>(path);
-        return (loaded.Model, StateOf(path, loaded.Preprocessing, application));
+        var (model, state) = LoadGraph(path, application);   // the application is named before the model's kind
+        return (model as Sequential<float> ?? throw new InvalidModelFileException($"{path}: a '{application}' model must be Sequential; this one is functional."), state);
     }
 
     /// <summary>Loads a functional model file made by <paramref name="application"/> ("translate").</summary>

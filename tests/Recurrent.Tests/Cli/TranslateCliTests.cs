@@ -64,5 +64,7 @@ public sealed class TranslateCliTests : IDisposable
         Assert.Equal(0, CliRun.Run("train", "translate", "--data", data, "--model", model, "--attention", "none", "--epochs", "1", "--quiet").Code);
         AssertBadInput(CliRun.Run("translate", "--model", model, "--text", "I am", "--plot", Path.Combine(_folder, "a.png")), "has no attention to plot");
         AssertBadInput(CliRun.Run("translate", "--model", model, "--text", "I am", "--beam", "0"), "--beam must be at least 1");
+        AssertBadInput(CliRun.Run("predict", "--model", model, "--text", "I am"), "this is a 'translate' model, but this command needs a 'classify' model");
+        AssertBadInput(CliRun.Run("export", "--model", model, "--onnx", Path.Combine(_folder, "m.onnx")), "export writes Sequential models");
     }
 }
