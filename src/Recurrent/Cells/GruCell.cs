@@ -72,24 +72,22 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
         {
             Span<T> row = cache.Slice(b * width, width), u = recurrent.Slice(b * 3 * h, 3 * h);
             ReadOnlySpan<T> x = buffers.Projection.AsSpan((s * batch + b) * 3 * h, 3 * h);
-            if (!recurrentBias.IsEmpty)
-                for (int j = 0; j < 3 * h; j++) u[j] += recurrentBias[j];
-            for (int j = 0; j < 2 * h; j++) row[j] = x[j] + u[j];
+            // Element-wise work through TensorPrimitives (SIMD; the JIT does not vectorise plain loops). MultiplyAdd
+            // rounds the product before adding, as the scalar x + r·u did, so results are unchanged bit for bit.
+            if (!recurrentBias.IsEmpty) TensorPrimitives.Add(u, recurrentBias, u);
+            TensorPrimitives.Add(x[..(2 * h)], u[..(2 * h)], row[..(2 * h)]);
             _recurrentActivation.Forward(row[..(2 * h)], row.Slice(3 * h, 2 * h));
             Span<T> extra = row.Slice(6 * h, h);
+            ReadOnlySpan<T> r = row.Slice(4 * h, h);
             if (ResetAfter)
             {
-                ReadOnlySpan<T> r = row.Slice(4 * h, h);
-                for (int j = 0; j < h; j++)
-                {
-                    extra[j] = u[2 * h + j];
-                    row[2 * h + j] = x[2 * h + j] + r[j] * u[2 * h + j];
-                }
+                u.Slice(2 * h, h).CopyTo(extra);
+                TensorPrimitives.MultiplyAdd(r, u.Slice(2 * h, h), x.Slice(2 * h, h), row.Slice(2 * h, h));
             }
             else
             {
-                ReadOnlySpan<T> r = row.Slice(4 * h, h), hPrev = previous.Slice(b * h, h);
-                for (int j = 0; j < h; j++) extra[j] = r[j] * hPrev[j] * (candidateMask is null ? T.One : candidateMask[b * h + j]);
+                TensorPrimitives.Multiply(r, previous.Slice(b * h, h), extra);
+                if (candidateMask is not null) TensorPrimitives.Multiply(extra, candidateMask.AsSpan(b * h, h), extra);
             }
         }
         if (!ResetAfter)
@@ -101,7 +99,7 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
             {
                 Span<T> row = cache.Slice(b * width, width);
                 ReadOnlySpan<T> x = buffers.Projection.AsSpan((s * batch + b) * 3 * h, 3 * h), u = recurrent.Slice(b * 3 * h, 3 * h);
-                for (int j = 0; j < h; j++) row[2 * h + j] = x[2 * h + j] + u[2 * h + j];
+                TensorPrimitives.Add(x.Slice(2 * h, h), u.Slice(2 * h, h), row.Slice(2 * h, h));
             }
         }
 
