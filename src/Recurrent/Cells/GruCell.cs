@@ -133,12 +133,12 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
             ReadOnlySpan<T> z = row.Slice(3 * h, h), candidate = row.Slice(5 * h, h), hPrev = previous.Slice(b * h, h);
             ReadOnlySpan<T> dh = hiddenGradient.Slice(b * h, h);
             Span<T> da = gateGradient.Slice(b * 3 * h, 3 * h), directRow = direct.Slice(b * h, h);
-            for (int j = 0; j < h; j++)
-            {
-                da[j] = dh[j] * (hPrev[j] - candidate[j]);
-                da[2 * h + j] = dh[j] * (T.One - z[j]);
-                directRow[j] = dh[j] * z[j];
-            }
+            // dz = dh ⊙ (h_{t-1} − ĥ), dĥ = dh ⊙ (1 − z), the direct path dh ⊙ z: the scalar operations, in SIMD.
+            TensorPrimitives.Subtract(hPrev, candidate, da[..h]);
+            TensorPrimitives.Multiply(dh, da[..h], da[..h]);
+            TensorPrimitives.Subtract(T.One, z, da.Slice(2 * h, h));
+            TensorPrimitives.Multiply(dh, da.Slice(2 * h, h), da.Slice(2 * h, h));
+            TensorPrimitives.Multiply(dh, z, directRow);
             _activation.Backward(row.Slice(2 * h, h), candidate, da.Slice(2 * h, h), da.Slice(2 * h, h));
         }
 
@@ -150,11 +150,8 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
                 ReadOnlySpan<T> row = cache.Slice(b * width, width);
                 ReadOnlySpan<T> r = row.Slice(4 * h, h), uh = row.Slice(6 * h, h);
                 Span<T> da = gateGradient.Slice(b * 3 * h, 3 * h), du = recurrentGradient.Slice(b * 3 * h, 3 * h);
-                for (int j = 0; j < h; j++)
-                {
-                    da[h + j] = da[2 * h + j] * uh[j];
-                    du[2 * h + j] = da[2 * h + j] * r[j];
-                }
+                TensorPrimitives.Multiply(da.Slice(2 * h, h), uh, da.Slice(h, h));
+                TensorPrimitives.Multiply(da.Slice(2 * h, h), r, du.Slice(2 * h, h));
                 _recurrentActivation.Backward(row[..(2 * h)], row.Slice(3 * h, 2 * h), da[..(2 * h)], da[..(2 * h)]);
                 da[..(2 * h)].CopyTo(du);
             }
