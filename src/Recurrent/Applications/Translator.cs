@@ -63,9 +63,9 @@ public sealed class Translator
     /// <summary>The incremental decoder over this model's layers.</summary>
     internal TranslationDecoder Decoder => _decoder;
 
-    private Translator(Functional<float> model, Vocabulary source, Vocabulary target, string attention, int maxOutputLength)
+    private Translator(Functional<float> model, Vocabulary source, Vocabulary target, string attention, int maxOutputLength, double labelSmoothing)
     {
-        (Model, SourceVocabulary, TargetVocabulary, Attention, MaxOutputLength) = (model, source, target, attention, maxOutputLength);
+        (Model, SourceVocabulary, TargetVocabulary, Attention, MaxOutputLength, LabelSmoothing) = (model, source, target, attention, maxOutputLength, labelSmoothing);
         Layer<float> Find(string name) => model.Layers.FirstOrDefault(l => l.Name == name)
             ?? throw new InvalidModelFileException($"{model.Name}: the translation model has no layer '{name}'.");
         _decoder = new TranslationDecoder((Embedding<float>)Find("source_embedding"), (RecurrentLayer<float>)Find("encoder"),
@@ -89,6 +89,9 @@ public sealed class Translator
     /// <summary>Most tokens a translation gets by default (the longest training target plus 5).</summary>
     public int MaxOutputLength { get; }
 
+    /// <summary>Label smoothing of the training loss, which <see cref="Evaluate"/> also reports.</summary>
+    public double LabelSmoothing { get; }
+
     /// <summary>The training history of <see cref="Train"/>.</summary>
     public History? History { get; private set; }
 
@@ -109,7 +112,7 @@ public sealed class Translator
         Functional<float> model = Build(source.Count, target.Count, options, network);
         model.Compile(network.CreateOptimizer(), Loss.SparseCategoricalCrossentropy(labelSmoothing: options.LabelSmoothing), "accuracy");
 
-        var translator = new Translator(model, source, target, options.Attention, maxOutput);
+        var translator = new Translator(model, source, target, options.Attention, maxOutput, options.LabelSmoothing);
         var (x, y) = translator.Encode(pairs);
         (IReadOnlyList<Tensor<float>>, Tensor<float>)? validationData = validation is null ? null : translator.Encode(validation);
         translator.History = model.Fit(x, y, network.Epochs, network.BatchSize, network.ValidationSplit, validationData,
@@ -241,6 +244,7 @@ public sealed class Translator
         ["target_vocabulary"] = TargetVocabulary.ToJson(),
         ["attention"] = Attention,
         ["max_output_length"] = MaxOutputLength,
+        ["label_smoothing"] = LabelSmoothing,
     });
 
     /// <summary>Loads a translator saved by <see cref="Save"/>.</summary>
@@ -252,8 +256,12 @@ public sealed class Translator
         {
             string attention = state["attention"]!.GetValue<string>();
             if (attention is not ("luong" or "bahdanau" or "none")) throw new FormatException($"unknown attention '{attention}'");
+            double labelSmoothing = state["label_smoothing"]?.GetValue<double>() ?? 0;
+            if (labelSmoothing is < 0 or >= 1) throw new FormatException($"label smoothing {labelSmoothing} is outside [0, 1)");
+            // The file keeps the loss by name only; the smoothing comes back so that evaluate reports the training loss.
+            model.Compile(model.CompiledOptimizer ?? new Optimizers.Adam(), Loss.SparseCategoricalCrossentropy(labelSmoothing: labelSmoothing), "accuracy");
             return new Translator(model, Vocabulary.FromJson(state["source_vocabulary"], path), Vocabulary.FromJson(state["target_vocabulary"], path),
-                attention, state["max_output_length"]!.GetValue<int>());
+                attention, state["max_output_length"]!.GetValue<int>(), labelSmoothing);
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or InvalidCastException)
         {

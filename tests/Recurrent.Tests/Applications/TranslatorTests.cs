@@ -67,6 +67,11 @@ public sealed class TranslatorTests : IDisposable
         IReadOnlyList<Translation> before = translator.Translate(sources, beam: 2), after = loaded.Translate(sources, beam: 2);
         Assert.Equal(before.Select(t => t.Text), after.Select(t => t.Text));
         Assert.Equal(before.Select(t => t.Score), after.Select(t => t.Score));
+        // The loss keeps its label smoothing (0.1 by default) through the file.
+        Translator smoothed = Translator.Train(Toy, new TranslatorOptions { EmbeddingDim = 8 }, new NetworkOptions { Units = 8, Epochs = 2, BatchSize = 3, Seed = 2 });
+        smoothed.Save(path);
+        Assert.Equal(smoothed.Evaluate(Toy).Loss, Translator.Load(path).Evaluate(Toy).Loss);
+        Assert.Equal(0.1, Translator.Load(path).LabelSmoothing);
     }
 
     [Fact]
