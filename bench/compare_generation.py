@@ -18,13 +18,11 @@ Passes when our validation cross-entropy is at most PyTorch's + TOLERANCE nats/c
 """
 import argparse
 import json
-import struct
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -85,17 +83,6 @@ class CharLstm(nn.Module):
         keras_init.init_dense(self.dense)
 
 
-def read_model_file(path):
-    """Tensors and metadata of our model file (safetensors, see docs/model-file.md)."""
-    raw = Path(path).read_bytes()
-    size = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8 : 8 + size])
-    metadata = header.pop("__metadata__")
-    tensors = {name: torch.from_numpy(np.frombuffer(raw, np.float32, int(np.prod(t["shape"])), 8 + size + t["data_offsets"][0])
-                                      .reshape(t["shape"]).copy()) for name, t in header.items()}
-    return tensors, metadata
-
-
 def mean_cross_entropy(model, x, y, batch_size):
     total = 0.0
     with torch.no_grad():
@@ -110,7 +97,8 @@ def train_pytorch(text, a, our_model_file=None):
     torch.manual_seed(a.seed)
     index = None
     if our_model_file:
-        weights, metadata = read_model_file(our_model_file)
+        weights, metadata = recurrent_cli.read_model_file(our_model_file)
+        weights = {name: torch.from_numpy(w) for name, w in weights.items()}
         index = json.loads(json.loads(metadata["preprocessing"])["tokenizer"]["config"]["word_index"])
     x, y, vocabulary = pairs(text, a.seq_length, index)
     split = int(len(x) * (1 - 0.1))  # Keras: the first 90 % train, the rest validates

@@ -256,19 +256,9 @@ def train_pytorch(train, test_sources, source_vocab, target_vocab, max_output, a
     return hypotheses, seconds
 
 
-def read_model_file(path):
-    """Tensors of our model file by name (safetensors, see docs/model-file.md)."""
-    raw = Path(path).read_bytes()
-    size = int.from_bytes(raw[:8], "little")
-    header = json.loads(raw[8 : 8 + size])
-    header.pop("__metadata__")
-    return {name: torch.frombuffer(bytearray(raw[8 + size + t["data_offsets"][0] : 8 + size + t["data_offsets"][1]]), dtype=torch.float32)
-            .reshape(t["shape"]) for name, t in header.items()}
-
-
 def load_ours(model, path):
     """Our trained weights (Keras layouts, see docs/model-file.md) into the PyTorch twin."""
-    w = read_model_file(path)
+    w = {name: torch.from_numpy(t) for name, t in recurrent_cli.read_model_file(path)[0].items()}
     with torch.no_grad():
         model.source_embedding.weight.copy_(w["source_embedding/0/embeddings"])
         model.target_embedding.weight.copy_(w["target_embedding/0/embeddings"])
@@ -347,7 +337,7 @@ def main():
         for seed in a.seeds:
             for attention, label in ((a.attention, "attention"), ("none", "no_attention")):
                 report, seconds, model = ours(a, seed, attention, tmp)
-                metadata = json.loads(recurrent_cli.model_metadata(model)["preprocessing"])
+                metadata = json.loads(recurrent_cli.read_model_file(model)[1]["preprocessing"])
                 if metadata["source_vocabulary"] != source_vocab or metadata["target_vocabulary"] != target_vocab:
                     raise SystemExit("the script's tokenisation differs from the library's: the vocabularies do not match")
                 translated = recurrent_cli.translate(model, test_sources)

@@ -33,11 +33,16 @@ def train(verb, args, model=None):
         return json.loads(report.read_text()), seconds
 
 
-def model_metadata(model):
-    """The metadata of our model file (a safetensors header, see docs/model-file.md)."""
-    raw = Path(model).read_bytes()
+def read_model_file(path):
+    """Tensors (float32 numpy arrays, in file order) and metadata of our model file (safetensors, docs/model-file.md)."""
+    import numpy as np
+    raw = Path(path).read_bytes()
     size = int.from_bytes(raw[:8], "little")
-    return json.loads(raw[8 : 8 + size])["__metadata__"]
+    header = json.loads(raw[8 : 8 + size])
+    metadata = header.pop("__metadata__")
+    tensors = {name: np.frombuffer(raw, np.float32, int(np.prod(t["shape"])), 8 + size + t["data_offsets"][0]).reshape(t["shape"]).copy()
+               for name, t in header.items()}
+    return tensors, metadata
 
 
 def translate(model, sentences, beam=1):

@@ -174,12 +174,14 @@ public sealed class Translator
     /// many hypotheses and length penalty α (score / length^α). At most <paramref name="maxLength"/> tokens
     /// (default <see cref="MaxOutputLength"/>). Unknown words read as &lt;unk&gt;.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">beam or maxLength below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">beam or maxLength below 1, or a negative or non-finite length penalty.</exception>
     public IReadOnlyList<Translation> Translate(IReadOnlyList<string> sources, int beam = 1, double lengthPenalty = 1.0, int? maxLength = null, int batchSize = 64)
     {
         ArgumentNullException.ThrowIfNull(sources);
         if (beam < 1) throw new ArgumentOutOfRangeException(nameof(beam), beam, "--beam must be at least 1.");
         if (maxLength is < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "--max-length must be at least 1.");
+        if (!double.IsFinite(lengthPenalty) || lengthPenalty < 0)
+            throw new ArgumentOutOfRangeException(nameof(lengthPenalty), lengthPenalty, "--length-penalty must be a finite number, 0 or more.");
         return Decode(sources, beam, lengthPenalty, maxLength ?? MaxOutputLength, batchSize, greedy: beam == 1);
     }
 

@@ -31,13 +31,6 @@ public sealed class CliTests : IDisposable
         return PathOf(name);
     }
 
-    private static void AssertBadInput((int Code, string Output, string Error) result, string expected)
-    {
-        Assert.Equal(1, result.Code);
-        Assert.Contains(expected, result.Error);
-        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.DoesNotContain("   at ", result.Error);
-    }
 
     [Fact]
     public void Classify_trains_saves_predicts_evaluates_and_summarises()
@@ -102,9 +95,9 @@ public sealed class CliTests : IDisposable
         Assert.Empty(Directory.GetFiles(checkpoints));
 
         File.WriteAllText(Path.Combine(checkpoints, "backup.safetensors"), "left by a killed run");
-        AssertBadInput(Run(train), "add --resume to continue it");
-        AssertBadInput(Run([.. train, "--resume"]), "backup.safetensors: ");   // and a damaged backup is named
-        AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Value", "--model", PathOf("c.rnn"), "--resume"), "need --checkpoint-dir");
+        CliRun.AssertBadInput(Run(train), "add --resume to continue it");
+        CliRun.AssertBadInput(Run([.. train, "--resume"]), "backup.safetensors: ");   // and a damaged backup is named
+        CliRun.AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Value", "--model", PathOf("c.rnn"), "--resume"), "need --checkpoint-dir");
     }
 
     [Fact]
@@ -134,39 +127,39 @@ public sealed class CliTests : IDisposable
 
     [Fact]
     public void A_missing_data_file_is_named() =>
-        AssertBadInput(Run("train", "classify", "--data", PathOf("nope.tsv"), "--model", PathOf("m.rnn")), "nope.tsv");
+        CliRun.AssertBadInput(Run("train", "classify", "--data", PathOf("nope.tsv"), "--model", PathOf("m.rnn")), "nope.tsv");
 
     [Fact]
     public void An_empty_file_is_named()
     {
         File.WriteAllText(PathOf("empty.csv"), "");
-        AssertBadInput(Run("train", "forecast", "--data", PathOf("empty.csv"), "--column", "Value", "--model", PathOf("m.rnn")), "empty");
+        CliRun.AssertBadInput(Run("train", "forecast", "--data", PathOf("empty.csv"), "--column", "Value", "--model", PathOf("m.rnn")), "empty");
     }
 
     [Fact]
     public void A_missing_column_is_named()
     {
         string data = SeriesFile("series.csv", 30);
-        AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Price", "--model", PathOf("m.rnn")), "Price");
+        CliRun.AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Price", "--model", PathOf("m.rnn")), "Price");
     }
 
     [Fact]
     public void A_non_numeric_value_names_its_line()
     {
         File.WriteAllText(PathOf("bad.csv"), "Month,Value\n1,10\n2,eleven\n3,12\n");
-        AssertBadInput(Run("train", "forecast", "--data", PathOf("bad.csv"), "--column", "Value", "--model", PathOf("m.rnn")), "line 3");
+        CliRun.AssertBadInput(Run("train", "forecast", "--data", PathOf("bad.csv"), "--column", "Value", "--model", PathOf("m.rnn")), "line 3");
     }
 
     [Fact]
     public void Too_few_rows_for_the_window_say_how_many_are_needed()
     {
         string data = SeriesFile("short.csv", 10);
-        AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Value", "--window", "12", "--model", PathOf("m.rnn")), "need at least 13");
+        CliRun.AssertBadInput(Run("train", "forecast", "--data", data, "--column", "Value", "--window", "12", "--model", PathOf("m.rnn")), "need at least 13");
     }
 
     [Fact]
     public void An_unknown_option_is_named() =>
-        AssertBadInput(Run("train", "classify", "--data", "x.tsv", "--model", "m.rnn", "--colour", "blue"), "--colour");
+        CliRun.AssertBadInput(Run("train", "classify", "--data", "x.tsv", "--model", "m.rnn", "--colour", "blue"), "--colour");
 
     [Fact]
     public void A_truncated_model_file_is_refused()
@@ -175,10 +168,10 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Run("train", "forecast", "--data", data, "--column", "Value", "--window", "4", "--epochs", "1", "--quiet", "--model", model).Code);
         byte[] bytes = File.ReadAllBytes(model);
         File.WriteAllBytes(PathOf("cut.rnn"), bytes[..(bytes.Length - 100)]);
-        AssertBadInput(Run("forecast", "--model", PathOf("cut.rnn"), "--data", data), "cut.rnn");
+        CliRun.AssertBadInput(Run("forecast", "--model", PathOf("cut.rnn"), "--data", data), "cut.rnn");
         bytes[20] ^= 0xFF;
         File.WriteAllBytes(PathOf("flipped.rnn"), bytes);
-        AssertBadInput(Run("summary", "--model", PathOf("flipped.rnn")), "flipped.rnn");
+        CliRun.AssertBadInput(Run("summary", "--model", PathOf("flipped.rnn")), "flipped.rnn");
     }
 
     [Fact]
@@ -193,7 +186,7 @@ public sealed class CliTests : IDisposable
 
         string train = SentimentFile("train.tsv", 40, 1), classifier = PathOf("s.rnn");
         Assert.Equal(0, Run("train", "classify", "--data", train, "--model", classifier, "--units", "4", "--epochs", "1", "--quiet").Code);
-        AssertBadInput(Run("export", "--model", classifier, "--onnx", PathOf("s.onnx")), "mask_zero");
+        CliRun.AssertBadInput(Run("export", "--model", classifier, "--onnx", PathOf("s.onnx")), "mask_zero");
         Assert.False(File.Exists(PathOf("s.onnx")));
     }
 
@@ -243,12 +236,12 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Convert_names_what_it_cannot_read_or_write()
     {
-        AssertBadInput(Run("convert", KerasFixture("k2_masked_lstm.weights.h5"), PathOf("m.onnx"), "--config", KerasFixture("k2_masked_lstm.json")), "mask_zero");
-        AssertBadInput(Run("convert", KerasFixture("k3_bidirectional.keras"), PathOf("m.h5")), "writing Keras files is not supported");
+        CliRun.AssertBadInput(Run("convert", KerasFixture("k2_masked_lstm.weights.h5"), PathOf("m.onnx"), "--config", KerasFixture("k2_masked_lstm.json")), "mask_zero");
+        CliRun.AssertBadInput(Run("convert", KerasFixture("k3_bidirectional.keras"), PathOf("m.h5")), "writing Keras files is not supported");
         File.WriteAllText(PathOf("m.onnx"), "");
-        AssertBadInput(Run("convert", PathOf("m.onnx"), PathOf("m.rnn")), "m.onnx");
-        AssertBadInput(Run("convert", PathOf("m.onnx"), PathOf("m.rnn"), "--config", KerasFixture("k2_masked_lstm.json")), "--config pairs a Keras weights file");
-        AssertBadInput(Run("convert", KerasFixture("k2_masked_lstm.weights.h5"), PathOf("m.rnn")), "model.to_json()");
+        CliRun.AssertBadInput(Run("convert", PathOf("m.onnx"), PathOf("m.rnn")), "m.onnx");
+        CliRun.AssertBadInput(Run("convert", PathOf("m.onnx"), PathOf("m.rnn"), "--config", KerasFixture("k2_masked_lstm.json")), "--config pairs a Keras weights file");
+        CliRun.AssertBadInput(Run("convert", KerasFixture("k2_masked_lstm.weights.h5"), PathOf("m.rnn")), "model.to_json()");
     }
 
     [Fact]
@@ -256,7 +249,7 @@ public sealed class CliTests : IDisposable
     {
         string data = SeriesFile("series.csv", 40), model = PathOf("f.rnn");
         Assert.Equal(0, Run("train", "forecast", "--data", data, "--column", "Value", "--window", "4", "--epochs", "1", "--quiet", "--model", model).Code);
-        AssertBadInput(Run("generate", "--model", model, "--prompt", "x"), "this is a 'forecast' model, but this command needs a 'generate' model");
+        CliRun.AssertBadInput(Run("generate", "--model", model, "--prompt", "x"), "this is a 'forecast' model, but this command needs a 'generate' model");
     }
 
     [Fact]

@@ -28,12 +28,6 @@ public sealed class ConvertCliTests : IDisposable
         return (PathOf("net.rnn"), PathOf("x.json"));
     }
 
-    private static void AssertBadInput((int Code, string Output, string Error) result, string expected)
-    {
-        Assert.Equal(1, result.Code);
-        Assert.Contains(expected, result.Error);
-        Assert.DoesNotContain("   at ", result.Error);
-    }
 
     private float[] Predict(string model, string input, string name)
     {
@@ -65,7 +59,7 @@ public sealed class ConvertCliTests : IDisposable
         Assert.True(summary.Code == 0, summary.Error);
         Assert.Contains("bidirectional", summary.Output);   // the type may be cut off when the generated name is long
         Assert.Contains("(LSTM)", summary.Output);
-        AssertBadInput(Run("predict", "--model", PathOf("net.onnx"), "--text", "hello"), "predict from it with --input");
+        CliRun.AssertBadInput(Run("predict", "--model", PathOf("net.onnx"), "--text", "hello"), "predict from it with --input");
     }
 
     [Fact]
@@ -98,10 +92,10 @@ public sealed class ConvertCliTests : IDisposable
     {
         var (model, _) = Network();
         Assert.Equal(0, Run("convert", model, PathOf("net.safetensors")).Code);
-        AssertBadInput(Run("convert", PathOf("net.safetensors"), PathOf("x.rnn")), "give the architecture with --like MODEL");
+        CliRun.AssertBadInput(Run("convert", PathOf("net.safetensors"), PathOf("x.rnn")), "give the architecture with --like MODEL");
         File.WriteAllBytes(PathOf("model.h5"), [0x89, 0x48, 0x44, 0x46]);
-        AssertBadInput(Run("convert", PathOf("model.h5"), PathOf("x.rnn")), $"{PathOf("model.h5")}: ");
-        AssertBadInput(Run("convert", model, PathOf("x.safetensors"), "--map", "rnn"), "expected MODULE=LAYER");
-        AssertBadInput(Run("convert", PathOf("missing.onnx"), PathOf("x.rnn")), "missing.onnx: no such model file");
+        CliRun.AssertBadInput(Run("convert", PathOf("model.h5"), PathOf("x.rnn")), $"{PathOf("model.h5")}: ");
+        CliRun.AssertBadInput(Run("convert", model, PathOf("x.safetensors"), "--map", "rnn"), "expected MODULE=LAYER");
+        CliRun.AssertBadInput(Run("convert", PathOf("missing.onnx"), PathOf("x.rnn")), "missing.onnx: no such model file");
     }
 }

@@ -16,13 +16,6 @@ public sealed class TranslateCliTests : IDisposable
 
     private const string Toy = "I am a student\tYo soy un estudiante\nHe is a teacher\tEl es un profesor\nShe is a doctor\tElla es un doctor\n";
 
-    private static void AssertBadInput((int Code, string Output, string Error) result, string expected)
-    {
-        Assert.Equal(1, result.Code);
-        Assert.Contains(expected, result.Error);
-        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.DoesNotContain("   at ", result.Error);
-    }
 
     [Fact]
     public void Trains_on_the_toy_sentences_translates_them_exactly_plots_attention_and_evaluates()
@@ -52,19 +45,20 @@ public sealed class TranslateCliTests : IDisposable
     public void A_bad_pairs_file_is_refused_naming_the_line(string content, string expected)
     {
         string data = Write("bad.tsv", content);
-        AssertBadInput(CliRun.Run("train", "translate", "--data", data, "--model", Path.Combine(_folder, "m.rnn"), "--max-tokens", "5", "--epochs", "1"), expected);
+        CliRun.AssertBadInput(CliRun.Run("train", "translate", "--data", data, "--model", Path.Combine(_folder, "m.rnn"), "--max-tokens", "5", "--epochs", "1"), expected);
     }
 
     [Fact]
     public void Options_that_do_not_fit_a_translator_are_refused_by_name()
     {
         string data = Write("toy.tsv", Toy), model = Path.Combine(_folder, "m.rnn");
-        AssertBadInput(CliRun.Run("train", "translate", "--data", data, "--model", model, "--attention", "cosine"), "--attention must be luong, bahdanau or none");
-        AssertBadInput(CliRun.Run("train", "translate", "--data", data, "--model", model, "--layers", "2"), "--layers 1");
+        CliRun.AssertBadInput(CliRun.Run("train", "translate", "--data", data, "--model", model, "--attention", "cosine"), "--attention must be luong, bahdanau or none");
+        CliRun.AssertBadInput(CliRun.Run("train", "translate", "--data", data, "--model", model, "--layers", "2"), "--layers 1");
         Assert.Equal(0, CliRun.Run("train", "translate", "--data", data, "--model", model, "--attention", "none", "--epochs", "1", "--quiet").Code);
-        AssertBadInput(CliRun.Run("translate", "--model", model, "--text", "I am", "--plot", Path.Combine(_folder, "a.png")), "has no attention to plot");
-        AssertBadInput(CliRun.Run("translate", "--model", model, "--text", "I am", "--beam", "0"), "--beam must be at least 1");
-        AssertBadInput(CliRun.Run("predict", "--model", model, "--text", "I am"), "this is a 'translate' model, but this command needs a 'classify' model");
-        AssertBadInput(CliRun.Run("export", "--model", model, "--onnx", Path.Combine(_folder, "m.onnx")), "export writes Sequential models");
+        CliRun.AssertBadInput(CliRun.Run("translate", "--model", model, "--text", "I am", "--plot", Path.Combine(_folder, "a.png")), "has no attention to plot");
+        CliRun.AssertBadInput(CliRun.Run("translate", "--model", model, "--text", "I am", "--beam", "0"), "--beam must be at least 1");
+        CliRun.AssertBadInput(CliRun.Run("translate", "--model", model, "--text", "I am", "--beam", "2", "--length-penalty", "-1"), "--length-penalty must be a finite number");
+        CliRun.AssertBadInput(CliRun.Run("predict", "--model", model, "--text", "I am"), "this is a 'translate' model, but this command needs a 'classify' model");
+        CliRun.AssertBadInput(CliRun.Run("export", "--model", model, "--onnx", Path.Combine(_folder, "m.onnx")), "export writes Sequential models");
     }
 }

@@ -11,16 +11,6 @@ namespace Recurrent.Tests.Models;
 /// <summary>Attention and Concatenate inside functional models: end-to-end gradients, padding, files and wiring errors.</summary>
 public class AttentionModelTests
 {
-    // Token ids [rows, steps] with trailing zero padding: row b keeps its first lengths[b] ids (1 ... vocabulary − 1).
-    private static Tensor<double> Ids(int seed, int vocabulary, int[] lengths, int steps)
-    {
-        var random = new Random(seed);
-        var ids = Tensor<double>.Zeros(lengths.Length, steps);
-        for (int b = 0; b < lengths.Length; b++)
-            for (int t = 0; t < lengths[b]; t++) ids[b, t] = random.Next(1, vocabulary);
-        return ids;
-    }
-
     // The same ids with `extra` more padded steps at the end.
     private static Tensor<double> Padded(Tensor<double> ids, int extra)
     {
@@ -59,7 +49,7 @@ public class AttentionModelTests
     {
         Functional<double> model = AttentionTranslator(Make(kind));
         model.Compile(new Sgd(0), Loss.SparseCategoricalCrossentropy(labelSmoothing: 0.1));
-        Tensor<double> source = Ids(2, 7, [5, 2, 4], 5), target = Ids(3, 7, [4, 3, 1], 4), next = Ids(4, 7, [4, 3, 1], 4);
+        Tensor<double> source = FunctionalTests.Ids(2, 7, [5, 2, 4], 5), target = FunctionalTests.Ids(3, 7, [4, 3, 1], 4), next = FunctionalTests.Ids(4, 7, [4, 3, 1], 4);
         model.TrainOnBatch([source, target], next);
 
         FiniteDifferences.AssertMatches(() => model.Evaluate([source, target], next)["loss"], FiniteDifferences.ParameterChecks(model.Parameters));
@@ -71,7 +61,7 @@ public class AttentionModelTests
     {
         Functional<double> model = AttentionTranslator(Make(kind));
         model.Compile(new Sgd(0), Loss.SparseCategoricalCrossentropy());
-        Tensor<double> source = Ids(2, 7, [5, 2, 4], 5), target = Ids(3, 7, [4, 3, 1], 4), next = Ids(4, 7, [4, 3, 1], 4);
+        Tensor<double> source = FunctionalTests.Ids(2, 7, [5, 2, 4], 5), target = FunctionalTests.Ids(3, 7, [4, 3, 1], 4), next = FunctionalTests.Ids(4, 7, [4, 3, 1], 4);
 
         double loss = model.Evaluate([source, target], next)["loss"];
         double paddedLoss = model.Evaluate([Padded(source, 3), Padded(target, 2)], Padded(next, 2))["loss"];
@@ -94,8 +84,8 @@ public class AttentionModelTests
     {
         Functional<double> model = AttentionTranslator(new LuongAttention<double>("general", name: "attention"));
         model.Compile(new Adam(0.01), Loss.SparseCategoricalCrossentropy());
-        Tensor<double> source = Ids(2, 7, [5, 2, 4], 5), target = Ids(3, 7, [4, 3, 1], 4);
-        model.TrainOnBatch([source, target], Ids(4, 7, [4, 3, 1], 4));
+        Tensor<double> source = FunctionalTests.Ids(2, 7, [5, 2, 4], 5), target = FunctionalTests.Ids(3, 7, [4, 3, 1], 4);
+        model.TrainOnBatch([source, target], FunctionalTests.Ids(4, 7, [4, 3, 1], 4));
         string path = Path.Combine(Path.GetTempPath(), $"attention-{Guid.NewGuid():N}.rnn");
         try
         {

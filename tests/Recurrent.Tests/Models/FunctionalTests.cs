@@ -21,7 +21,7 @@ public class FunctionalTests
     }
 
     // Token ids [rows, steps] with trailing zero padding: row b keeps its first lengths[b] ids (1 ... vocabulary − 1).
-    private static Tensor<double> Ids(int seed, int vocabulary, int[] lengths, int steps)
+    internal static Tensor<double> Ids(int seed, int vocabulary, int[] lengths, int steps)
     {
         var random = new Random(seed);
         var ids = Tensor<double>.Zeros(lengths.Length, steps);
