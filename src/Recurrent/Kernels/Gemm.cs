@@ -114,7 +114,7 @@ public static unsafe class Gemm
     private struct Job<T> where T : unmanaged
     {
         public T* A, B, C;
-        public int M, N, K, Lda, Ldb, Ldc, NBlocks, Blocks;
+        public int M, N, K, Lda, Ldb, Ldc, Nc, NBlocks, Blocks;
         public bool TransA, TransB, Dot;
         public T Alpha, Beta;
     }
@@ -122,12 +122,19 @@ public static unsafe class Gemm
     private static void Schedule<T, TV, TS>(Job<T> job)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
     {
-        // The block grid depends on the shape only, so which thread runs a block cannot change its result.
+        // No element of C depends on the grid (k is never split, every element goes through the same micro-kernel
+        // operations in the same order), so the grid may follow the thread count without changing any result.
         bool large = (long)job.M * job.N * job.K >= ParallelThreshold;
+        int threads = large ? MaxDegreeOfParallelism : 1;
+        int rowBlocks = (job.M + MC - 1) / MC;
         job.NBlocks = (job.N + NC - 1) / NC;
-        job.Blocks = (job.M + MC - 1) / MC * job.NBlocks;
-        int threads = Math.Min(MaxDegreeOfParallelism, job.Blocks);
-        if (threads <= 1 || !large)
+        if (threads > 1 && !job.Dot && rowBlocks * job.NBlocks < 4 * threads)
+            job.NBlocks = Balanced(rowBlocks, job.NBlocks, threads, (job.N + GemmKernel.NV * TS.Count - 1) / (GemmKernel.NV * TS.Count));
+        job.Nc = job.NBlocks == 1 ? job.N : RoundUp((job.N + job.NBlocks - 1) / job.NBlocks, GemmKernel.NV * TS.Count);
+        job.NBlocks = (job.N + job.Nc - 1) / job.Nc;
+        job.Blocks = rowBlocks * job.NBlocks;
+        threads = Math.Min(threads, job.Blocks);
+        if (threads <= 1)
         {
             if (job.M == 1 && !job.TransB) RunRow<T, TV, TS>(job);
             else for (int blk = 0; blk < job.Blocks; blk++) RunBlock<T, TV, TS>(in job, blk);
@@ -135,6 +142,17 @@ public static unsafe class Gemm
         }
         RunParallel<T, TV, TS>(job, threads);
     }
+
+    // A recurrent step's product is a few blocks at most (64 × 512 is one): split its columns into equal blocks whose
+    // count fills whole rounds of the threads, so no core idles while another finishes a last or wider block.
+    private static int Balanced(int rowBlocks, int columnBlocks, int threads, int microTiles)
+    {
+        int count = columnBlocks;
+        while ((long)rowBlocks * count % threads != 0 && count < microTiles) count++;
+        return (long)rowBlocks * count % threads == 0 ? count : columnBlocks;
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     // One row of A times B read in place (a recurrent step at batch size 1): the whole vectors of C go through the row
     // kernel, k in the same KC slices as RunBlock, so every element gets the same operations as there; the ragged right
@@ -151,6 +169,7 @@ public static unsafe class Gemm
         job.B += whole;
         job.C += whole;
         job.N -= whole;
+        job.Nc = job.N;
         job.NBlocks = job.Blocks = 1;
         RunBlock<T, TV, TS>(in job, 0);
     }
@@ -168,7 +187,7 @@ public static unsafe class Gemm
     {
         int nr = GemmKernel.NV * TS.Count;
         int i0 = blk / job.NBlocks * MC, mc = Math.Min(MC, job.M - i0);
-        int j0 = blk % job.NBlocks * NC, nc = Math.Min(NC, job.N - j0);
+        int j0 = blk % job.NBlocks * job.Nc, nc = Math.Min(job.Nc, job.N - j0);
         if (job.Dot)
         {
             for (int jr = 0; jr < nc; jr += 4)

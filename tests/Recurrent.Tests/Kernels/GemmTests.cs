@@ -98,6 +98,9 @@ public sealed class GemmTests
     [InlineData(true, false, 150, 530, 100)]
     [InlineData(false, true, 5, 1100, 300)] // few rows and transposed B: the dot-product path
     [InlineData(false, false, 3, 1100, 300)]
+    [InlineData(false, false, 64, 512, 512)] // one block of C split into equal column blocks for the threads
+    [InlineData(false, false, 32, 768, 256)]
+    [InlineData(false, true, 64, 500, 512)] // ragged right edge in the split
     public void Results_are_bit_identical_whatever_the_thread_count(bool transposeA, bool transposeB, int m, int n, int k)
     {
         var a = Random<float>(m * k, 3);
