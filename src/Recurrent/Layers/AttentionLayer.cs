@@ -156,9 +156,9 @@ public abstract class AttentionLayer<T> : Layer<T>, IMultiInputLayer<T> where T 
         if (_validLengths.Length != sizes.Batch) _validLengths = new int[sizes.Batch];
         ValidLengths(valueMask, sizes.ValueSteps, _validLengths);
         Tensor<T> scoreCache = _scoreCacheBuffer.Get([ScoreCacheLength(sizes.Batch, sizes.QuerySteps, sizes.ValueSteps)]);
-        int[] weightShape = [sizes.Batch, sizes.QuerySteps, sizes.ValueSteps], contextShape = [sizes.Batch, sizes.QuerySteps, value.Dim(2)];
-        Tensor<T> weights = training ? _trainingWeights.Get(weightShape) : Tensor<T>.Zeros(weightShape);
-        Tensor<T> context = training ? _trainingContext.Get(contextShape) : Tensor<T>.Zeros(contextShape);
+        ReadOnlySpan<int> weightShape = [sizes.Batch, sizes.QuerySteps, sizes.ValueSteps], contextShape = [sizes.Batch, sizes.QuerySteps, value.Dim(2)];
+        Tensor<T> weights = training ? _trainingWeights.Get(weightShape) : Tensor<T>.Zeros(weightShape.ToArray());
+        Tensor<T> context = training ? _trainingContext.Get(contextShape) : Tensor<T>.Zeros(contextShape.ToArray());
         Attend(query.Span, projectedKeys.Span, value.Span, value.Dim(2), sizes, _validLengths, valueMask, queryMask,
             scoreCache.Span, weights.Span, context.Span);
         (_query, _value, _key, _projectedKeys, _scoreCache, _queryMask, Weights) = (query, value, key, projectedKeys, scoreCache, queryMask, weights);

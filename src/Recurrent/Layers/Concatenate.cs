@@ -17,6 +17,7 @@ public sealed class Concatenate<T>(string? name = null) : WeightlessLayer<T>(nam
 {
     private int[] _widths = [];
     private readonly ShapeCache<Tensor<T>> _trainingOutput = new();
+    private bool[,]? _trainingMask;
     private ShapeCache<Tensor<T>>[] _gradients = [];
 
     /// <inheritdoc/>
@@ -88,11 +89,12 @@ public sealed class Concatenate<T>(string? name = null) : WeightlessLayer<T>(nam
             for (int i = 0; i < inputs.Length; offset += _widths[i], i++)
                 inputs[i].Span.Slice(r * _widths[i], _widths[i]).CopyTo(output.Span.Slice(offset));
         outputs[0] = output;
-        return CombinedMask(masks);
+        return CombinedMask(masks, training);
     }
 
-    // The AND of the inputs' masks (an input without a mask is real everywhere); null when none has one.
-    private static bool[,]? CombinedMask(ReadOnlySpan<bool[,]?> masks)
+    // The AND of the inputs' masks (an input without a mask is real everywhere); null when none has one. Training
+    // reuses its array from batch to batch; inference hands a new one to the caller.
+    private bool[,]? CombinedMask(ReadOnlySpan<bool[,]?> masks, bool training)
     {
         bool[,]? combined = null;
         foreach (bool[,]? mask in masks)
@@ -100,7 +102,10 @@ public sealed class Concatenate<T>(string? name = null) : WeightlessLayer<T>(nam
             if (mask is null) continue;
             if (combined is null || ReferenceEquals(combined, mask)) { combined ??= mask; continue; }
             if (combined.GetLength(0) != mask.GetLength(0) || combined.GetLength(1) != mask.GetLength(1)) continue;
-            var both = new bool[mask.GetLength(0), mask.GetLength(1)];
+            bool reuse = training && _trainingMask is not null && !ReferenceEquals(_trainingMask, mask)
+                && _trainingMask.GetLength(0) == mask.GetLength(0) && _trainingMask.GetLength(1) == mask.GetLength(1);
+            bool[,] both = reuse ? _trainingMask! : new bool[mask.GetLength(0), mask.GetLength(1)];
+            if (training) _trainingMask = both;
             for (int b = 0; b < mask.GetLength(0); b++)
                 for (int t = 0; t < mask.GetLength(1); t++) both[b, t] = combined[b, t] && mask[b, t];
             combined = both;

@@ -18,8 +18,13 @@ namespace Recurrent.Layers;
 public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee754<T>
 {
     private Parameter<T>? _embeddings;
+    // Made once: the optimizer reads the list on every step.
+    private Parameter<T>[] _parameters = [];
     private int[] _ids = [];
     private int[] _inputShape = [];
+    // Training workspaces reused from one batch to the next: the vectors, the padding mask and the (zero) input gradient.
+    private readonly ShapeCache<Tensor<T>> _trainingOutput = new(), _inputGradient = new();
+    private bool[,]? _trainingMask;
 
     /// <summary>Creates the layer; the embeddings start as U(±0.05), as in Keras.</summary>
     public Embedding(int inputDim, int outputDim, bool maskZero = false, Initializer? embeddingsInitializer = null,
@@ -52,12 +57,13 @@ public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee
     public override bool IsBuilt => _embeddings is not null;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Parameter<T>> Parameters => _embeddings is null ? [] : [_embeddings];
+    public override IReadOnlyList<Parameter<T>> Parameters => _parameters;
 
     /// <inheritdoc/>
     public override void Build(ReadOnlySpan<int> inputShape)
     {
         _embeddings = new Parameter<T>("embeddings", Tensor<T>.Zeros(InputDim, OutputDim));
+        _parameters = [_embeddings];
         EmbeddingsInitializer.Fill(_embeddings.Value, Random);
     }
 
@@ -74,7 +80,10 @@ public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee
         outputMask = null;
         if (MaskZero && input.Rank == 2)
         {
-            outputMask = new bool[input.Dim(0), input.Dim(1)];
+            // Inference hands the mask to the caller, so only training reuses it.
+            bool reuse = training && _trainingMask is not null && _trainingMask.GetLength(0) == input.Dim(0) && _trainingMask.GetLength(1) == input.Dim(1);
+            outputMask = reuse ? _trainingMask! : new bool[input.Dim(0), input.Dim(1)];
+            if (training) _trainingMask = outputMask;
             for (int b = 0; b < input.Dim(0); b++)
                 for (int t = 0; t < input.Dim(1); t++)
                     outputMask[b, t] = _ids[b * input.Dim(1) + t] != 0 && (mask is null || mask[b, t]);
@@ -97,8 +106,12 @@ public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee
                 throw new ArgumentException($"{Name}: id {value} at flat index {i} of input {input.ShapeText} is not an integer in [0, {InputDim}).");
             _ids[i] = int.CreateChecked(value);
         }
-        _inputShape = input.Shape.ToArray();
-        var output = Tensor<T>.Zeros([.. _inputShape, OutputDim]);
+        if (!input.HasShape(_inputShape)) _inputShape = input.Shape.ToArray();
+        Span<int> shape = stackalloc int[input.Rank + 1];
+        input.Shape.CopyTo(shape);
+        shape[^1] = OutputDim;
+        // Lookup writes every element, so a reused training buffer needs no clearing.
+        Tensor<T> output = training ? _trainingOutput.Get(shape) : Tensor<T>.Zeros(shape.ToArray());
         Lookup(_ids, output.Span);
         return output;
     }
@@ -122,7 +135,10 @@ public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee
     public override Tensor<T> Backward(Tensor<T> outputGradient)
     {
         if (_inputShape.Length == 0) throw new InvalidOperationException($"{Name}: Backward called before Forward.");
-        outputGradient.RequireShape(Name, "output gradient", [.. _inputShape, OutputDim]);
+        // Checked in place: the expected shape is built only for the message.
+        if (outputGradient.Rank != _inputShape.Length + 1 || outputGradient.Dim(outputGradient.Rank - 1) != OutputDim
+            || !outputGradient.Shape[..^1].SequenceEqual(_inputShape))
+            outputGradient.RequireShape(Name, "output gradient", [.. _inputShape, OutputDim]);
         Span<T> gradient = _embeddings!.Gradient.Span;
         for (int i = 0; i < _ids.Length; i++)
         {
@@ -130,6 +146,8 @@ public sealed class Embedding<T> : Layer<T> where T : struct, IFloatingPointIeee
             ReadOnlySpan<T> g = outputGradient.Span.Slice(i * OutputDim, OutputDim);
             for (int j = 0; j < OutputDim; j++) row[j] += g[j];
         }
-        return Tensor<T>.Zeros(_inputShape);
+        Tensor<T> inputGradient = _inputGradient.Get(_inputShape);
+        inputGradient.Span.Clear();
+        return inputGradient;
     }
 }

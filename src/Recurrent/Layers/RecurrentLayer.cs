@@ -43,6 +43,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     // gradient of Backward and the dropout masks.
     private readonly ShapeCache<RecurrentOutput<T>> _trainingResults = new();
     private readonly ShapeCache<Tensor<T>> _inputGradient = new();
+    private readonly ShapeCache<RecurrentGradients<T>> _sequenceGradients = new();
     private T[][]? _inputMasks, _recurrentMasks;
 
     /// <summary>Sets the options shared by every recurrent layer.</summary>
@@ -144,12 +145,20 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     public override Tensor<T> Forward(Tensor<T> input, bool[,]? mask, bool training, out bool[,]? outputMask)
     {
         outputMask = ReturnSequences ? mask : null;
-        if (!training) return ForwardSequence(input, mask: mask).Output;
+        return training ? ForwardTraining(input, null, mask).Output : ForwardSequence(input, mask: mask).Output;
+    }
+
+    /// <summary>
+    /// <see cref="ForwardSequence"/> in training, into the layer's own output and state tensors (kept for the last two
+    /// shapes), so a training step allocates nothing; the next training call overwrites them.
+    /// </summary>
+    internal RecurrentOutput<T> ForwardTraining(Tensor<T> input, IReadOnlyList<Tensor<T>>? initialState, bool[,]? mask)
+    {
         RecurrentOutput<T>? kept = input.Rank != 3 || !IsBuilt ? null : _trainingResults.Find((Layer: this, Batch: input.Dim(0), Steps: input.Dim(1)),
             static (result, key) => key.Layer.Reusable(result, key.Batch, key.Steps, key.Layer.Cell.StateCount));
-        RecurrentOutput<T> result = ForwardSequence(input, mask: mask, training: true, reuse: kept);
+        RecurrentOutput<T> result = ForwardSequence(input, initialState, mask, training: true, reuse: kept);
         if (result != kept) _trainingResults.Add(result);
-        return result.Output;
+        return result;
     }
 
     /// <summary>Creates and initialises the weights for inputs with <paramref name="inputSize"/> features per step.</summary>
@@ -290,10 +299,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     {
         int count = buffers.States.Length;
         if (_carriedStates is null || _carriedStates.Length != count || _carriedStates[0].Dim(0) != batch)
-        {
-            _carriedStates = new Tensor<T>[count];
-            for (int k = 0; k < count; k++) _carriedStates[k] = Tensor<T>.Zeros(batch, Units);
-        }
+            _carriedStates = StateTensors(batch);
         for (int k = 0; k < count; k++) buffers.State(k, buffers.Steps, Units).CopyTo(_carriedStates[k].Span);
     }
 
@@ -346,18 +352,29 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
     /// <summary>
     /// Backpropagates through the last <see cref="ForwardSequence"/>: from dLoss/d(output) (null = zero) and
     /// dLoss/d(final states) (null or null entries = zero) to dLoss/d(input) and dLoss/d(initial states);
-    /// weight gradients are accumulated into the parameters.
+    /// weight gradients are accumulated into the parameters. The returned tensors are the layer's own: its next
+    /// backward pass overwrites them (copy them to keep the values).
     /// </summary>
     public RecurrentGradients<T> BackwardSequence(Tensor<T>? outputGradient, IReadOnlyList<Tensor<T>?>? stateGradients = null)
     {
         BackwardThroughTime(outputGradient, stateGradients, inputGradient: true);
         SequenceBuffers<T> buffers = _buffers!;
-        var inputGradient = Tensor<T>.Zeros(buffers.Batch, buffers.Steps, Cell.InputSize);
+        Tensor<T> inputGradient = _inputGradient.Get([buffers.Batch, buffers.Steps, Cell.InputSize]);
         CopyInputGradient(inputGradient);
-        var initialGradients = new Tensor<T>[Cell.StateCount];
-        for (int k = 0; k < initialGradients.Length; k++)
-            initialGradients[k] = Tensor<T>.FromValues(buffers.StateGradients[k], buffers.Batch, Units);
-        return new RecurrentGradients<T>(inputGradient, initialGradients);
+        // Reused with the input gradient it was made for, so a training step allocates nothing here.
+        RecurrentGradients<T> result = _sequenceGradients.Find(inputGradient, static (r, input) => ReferenceEquals(r.Input, input))
+            ?? _sequenceGradients.Add(new RecurrentGradients<T>(inputGradient, StateTensors(buffers.Batch)));
+        for (int k = 0; k < Cell.StateCount; k++) buffers.StateGradients[k].AsSpan(0, buffers.Batch * Units).CopyTo(result.InitialStates[k].Span);
+        return result;
+    }
+
+    // New [batch, units] tensors, one per state (a method of its own: a lambda in the caller would capture its locals
+    // and allocate their closure on every call).
+    private Tensor<T>[] StateTensors(int batch)
+    {
+        var states = new Tensor<T>[Cell.StateCount];
+        for (int k = 0; k < states.Length; k++) states[k] = Tensor<T>.Zeros(batch, Units);
+        return states;
     }
 
     // The sweep behind BackwardSequence: leaves dLoss/d(initial states) in the buffers' StateGradients and, with

@@ -53,6 +53,9 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
     private Tensor<T>[] _results = [];
     // Per application of a multi-input layer, the argument buffers of its forward and backward calls (null otherwise).
     private MultiInputCall[] _multiCalls = [];
+    // Per application of a recurrent layer, its initial states and the gradients of its returned states (null without).
+    private Tensor<T>[]?[] _initialStates = [];
+    private Tensor<T>?[]?[] _stateGradients = [];
     private IFusedOutput<T>? _fusableOutput;
 
     /// <summary>The model of the graph from <paramref name="inputs"/> to <paramref name="outputs"/>, built at once (seeded from <paramref name="seed"/>).</summary>
@@ -80,6 +83,8 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
 
     /// <inheritdoc/>
     public override IReadOnlyList<int[]> OutputShapes => _outputs.Select(o => (int[])o.ShapeArray.Clone()).ToArray();
+
+    private protected override int OutputFeatures => _outputs[0].ShapeArray[^1];
 
     private protected override IEnumerable<Layer<T>> RunningLayers => _layers.Concat(_runners.Where((runner, n) => runner != _nodes[n].Layer));
 
@@ -156,6 +161,9 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
             _runners[n] = Twin(layer, _nodeIndex[n], _nodes[n]);
         }
         _multiCalls = _nodes.Select(node => node.Kind == GraphNodeKind.Multi ? new MultiInputCall(node.Inputs.Length, node.Outputs.Length) : null!).ToArray();
+        // Made once, so a batch through a recurrent layer with initial states allocates no arrays for them.
+        _initialStates = _reads.Select(reads => reads.Length > 1 ? new Tensor<T>[reads.Length - 1] : null).ToArray();
+        _stateGradients = _writes.Select(writes => writes.Length > 1 ? new Tensor<T>?[writes.Length - 1] : null).ToArray();
         LinkTwins();
         InputShapes = _inputs.Select(i => (int[])i.ShapeArray.Clone()).ToArray();
         _values = new Tensor<T>?[ids.Count];
@@ -230,8 +238,10 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
                 continue;
             }
             var recurrent = (RecurrentLayer<T>)_runners[n];
-            Tensor<T>[]? initialState = reads.Length > 1 ? reads[1..].Select(id => _values[id]!).ToArray() : null;
-            RecurrentOutput<T> result = recurrent.ForwardSequence(input, initialState, inputMask, training);
+            Tensor<T>[]? initialState = _initialStates[n];
+            for (int k = 1; k < reads.Length; k++) initialState![k - 1] = _values[reads[k]]!;
+            RecurrentOutput<T> result = training ? recurrent.ForwardTraining(input, initialState, inputMask)
+                : recurrent.ForwardSequence(input, initialState, inputMask);
             (_values[writes[0]], _masks[writes[0]]) = (result.Output, recurrent.ReturnSequences ? inputMask : null);
             for (int k = 1; k < writes.Length; k++) (_values[writes[k]], _masks[writes[k]]) = (result.States[k - 1], null);
         }
@@ -253,7 +263,7 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
                 Accumulate(reads[0], ((IFusedOutput<T>)layer).BackwardFromPreActivation(gradient));
             else if (_nodes[n].Kind == GraphNodeKind.Multi)
             {
-                if (!Array.Exists(writes, id => _gradients[id] is not null)) continue;
+                if (!HasGradient(writes)) continue;
                 MultiInputCall call = _multiCalls[n];
                 for (int k = 0; k < writes.Length; k++) call.OutputGradients[k] = _gradients[writes[k]];
                 ((IMultiInputLayer<T>)layer).BackwardInputs(call.OutputGradients, call.InputGradients);
@@ -267,14 +277,22 @@ public partial class Functional<T> : Model<T> where T : struct, IFloatingPointIe
                 if (reads[0] < _inputs.Length) layer.BackwardWithoutInputGradient(outputGradient);
                 else Accumulate(reads[0], layer.Backward(outputGradient));
             }
-            else if (Array.Exists(writes, id => _gradients[id] is not null))
+            else if (HasGradient(writes))
             {
-                Tensor<T>?[]? stateGradients = writes.Length > 1 ? writes[1..].Select(id => _gradients[id]).ToArray() : null;
+                Tensor<T>?[]? stateGradients = _stateGradients[n];
+                for (int k = 1; k < writes.Length; k++) stateGradients![k - 1] = _gradients[writes[k]];
                 RecurrentGradients<T> result = ((RecurrentLayer<T>)layer).BackwardSequence(_gradients[writes[0]], stateGradients);
                 Accumulate(reads[0], result.Input);
                 for (int k = 1; k < reads.Length; k++) Accumulate(reads[k], result.InitialStates[k - 1]);
             }
         }
+    }
+
+    // Whether any of the tensors has a gradient (a loop, not Array.Exists: its lambda would be allocated per call).
+    private bool HasGradient(int[] ids)
+    {
+        foreach (int id in ids) if (_gradients[id] is not null) return true;
+        return false;
     }
 
     // Adds dLoss/d(tensor) from one reader. A tensor with one reader keeps the reader's tensor as it is; one with

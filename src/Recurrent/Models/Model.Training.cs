@@ -318,12 +318,13 @@ public abstract partial class Model<T>
         for (int i = 0; i < x.Count; i++)
         {
             ArgumentNullException.ThrowIfNull(x[i]);
-            string what = x.Count == 1 ? "x" : $"x[{i}]";
+            // The name is made only for a message: a training step allocates nothing.
+            static string What(int count, int i) => count == 1 ? "x" : $"x[{i}]";
             if (!FitsShape(x[i], shapes[i]))
-                throw new ShapeException($"{operation}: {what} expected shape [batch, {string.Join(", ", shapes[i].Select(d => d < 0 ? "any" : d.ToString()))}] for model '{Name}', got {x[i].ShapeText}.");
+                throw new ShapeException($"{operation}: {What(x.Count, i)} expected shape [batch, {string.Join(", ", shapes[i].Select(d => d < 0 ? "any" : d.ToString()))}] for model '{Name}', got {x[i].ShapeText}.");
             if (x[i].Dim(0) != x[0].Dim(0))
-                throw new ArgumentException($"{operation}: {what} has {x[i].Dim(0)} samples but x[0] has {x[0].Dim(0)}.");
-            CheckFinite(operation, what, x[i]);
+                throw new ArgumentException($"{operation}: {What(x.Count, i)} has {x[i].Dim(0)} samples but x[0] has {x[0].Dim(0)}.");
+            if (FirstNonFinite(x[i].Span) >= 0) CheckFinite(operation, What(x.Count, i), x[i]);
         }
     }
 
@@ -346,7 +347,7 @@ public abstract partial class Model<T>
         CheckFinite(operation, "y", y);
         if (_loss is not null && _loss.TargetWidth(2) == 1)
         {
-            int classes = OutputShape[^1];
+            int classes = OutputFeatures;
             for (int i = 0; i < y.Length; i++)
             {
                 T label = y.Span[i];
@@ -386,6 +387,9 @@ public abstract partial class Model<T>
 
     /// <summary>Every output's shape without the batch axis, in output order (once built).</summary>
     public abstract IReadOnlyList<int[]> OutputShapes { get; }
+
+    /// <summary>The last dimension of the first output (read on every batch, so without copying the shapes).</summary>
+    private protected virtual int OutputFeatures => OutputShape[^1];
 
     private static IEnumerable<int[]> Batches(int count, int batchSize, bool shuffle)
     {

@@ -103,6 +103,21 @@ public sealed class TranslatorTests : IDisposable
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Theory]
+    [InlineData("luong", "lstm")]
+    [InlineData("bahdanau", "gru")]
+    [InlineData("none", "lstm")]
+    public void A_training_step_of_the_encoder_decoder_allocates_nothing_after_warm_up(string attention, string cell)
+    {
+        Translator translator = Translator.Train(Toy, new TranslatorOptions { Attention = attention, EmbeddingDim = 16, LabelSmoothing = 0.1 },
+            new NetworkOptions { Cell = NetworkOptions.ParseCell(cell), Units = 32, Epochs = 1, BatchSize = 3, Seed = 7 });
+        var (x, y) = translator.Encode(Toy);
+        for (int i = 0; i < 3; i++) translator.Model.TrainOnBatch(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) translator.Model.TrainOnBatch(x, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void A_model_of_another_application_is_refused_by_name()
     {
