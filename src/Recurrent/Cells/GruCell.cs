@@ -26,7 +26,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace Recurrent.Cells;
 
 /// <summary>The gated recurrent unit, gate order z, r, h as in Keras, with either reset form.</summary>
-public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
+public sealed unsafe class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
 {
     private readonly Activation<T> _activation;
     private readonly Activation<T> _recurrentActivation;
@@ -60,29 +60,39 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
     protected internal override void ForwardStep(SequenceBuffers<T> buffers, int s)
     {
         int batch = buffers.Batch, h = Units, width = CacheWidth;
-        Span<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);   // [B, 7H]
-        Span<T> recurrent = buffers.StepScratch;                                    // [B, 3H]: u_z, u_r, u_h
-        ReadOnlySpan<T> previous = buffers.State(0, s, h);
-        T[] kernel = RecurrentKernel.Value.Data;
-        RecurrentProduct(buffers, previous, 0, ResetAfter ? 3 : 2, recurrent, 3 * h, T.Zero);
-        T[]? candidateMask = RecurrentMask(buffers, 2);
-        ReadOnlySpan<T> recurrentBias = RecurrentBias;
+        RecurrentProduct(buffers, buffers.State(0, s, h), 0, ResetAfter ? 3 : 2, buffers.StepScratch, 3 * h, T.Zero);
+        ForEachRowRange(buffers, s, &GateRows);
+        if (ResetAfter) return;
+        // (r ⊙ h_{t-1})·R_h needs r of every batch row first, hence this second product.
+        Span<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);
+        Gemm.Multiply(false, false, batch, h, h, T.One, cache[(6 * h)..], width, RecurrentKernel.Value.Data.AsSpan(2 * h), 3 * h,
+            T.Zero, buffers.StepScratch.AsSpan(2 * h), 3 * h);
+        ForEachRowRange(buffers, s, &CandidateRows);
+    }
 
-        for (int b = 0; b < batch; b++)
+    // z, r and what the candidate needs for batch rows [first, first + count); reset_after also finishes h_t.
+    // Element-wise work goes through TensorPrimitives (SIMD; the JIT does not vectorise plain loops). MultiplyAdd
+    // rounds the product before adding, as the scalar x + r·u did.
+    private static void GateRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (GruCell<T>)self;
+        int batch = buffers.Batch, h = cell.Units, width = cell.CacheWidth;
+        T[]? candidateMask = RecurrentMask(buffers, 2);
+        ReadOnlySpan<T> recurrentBias = cell.RecurrentBias, previous = buffers.State(0, s, h);
+        for (int b = first; b < first + count; b++)
         {
-            Span<T> row = cache.Slice(b * width, width), u = recurrent.Slice(b * 3 * h, 3 * h);
+            Span<T> row = buffers.Cache.AsSpan((s * batch + b) * width, width), u = buffers.StepScratch.AsSpan(b * 3 * h, 3 * h);
             ReadOnlySpan<T> x = buffers.Projection.AsSpan((s * batch + b) * 3 * h, 3 * h);
-            // Element-wise work through TensorPrimitives (SIMD; the JIT does not vectorise plain loops). MultiplyAdd
-            // rounds the product before adding, as the scalar x + r·u did, so results are unchanged bit for bit.
             if (!recurrentBias.IsEmpty) TensorPrimitives.Add(u, recurrentBias, u);
             TensorPrimitives.Add(x[..(2 * h)], u[..(2 * h)], row[..(2 * h)]);
-            _recurrentActivation.Forward(row[..(2 * h)], row.Slice(3 * h, 2 * h));
+            cell._recurrentActivation.Forward(row[..(2 * h)], row.Slice(3 * h, 2 * h));
             Span<T> extra = row.Slice(6 * h, h);
             ReadOnlySpan<T> r = row.Slice(4 * h, h);
-            if (ResetAfter)
+            if (cell.ResetAfter)
             {
                 u.Slice(2 * h, h).CopyTo(extra);
                 TensorPrimitives.MultiplyAdd(r, u.Slice(2 * h, h), x.Slice(2 * h, h), row.Slice(2 * h, h));
+                cell.Blend(buffers, s, b);
             }
             else
             {
@@ -90,95 +100,114 @@ public sealed class GruCell<T> : RecurrentCell<T> where T : struct, IFloatingPoi
                 if (candidateMask is not null) TensorPrimitives.Multiply(extra, candidateMask.AsSpan(b * h, h), extra);
             }
         }
-        if (!ResetAfter)
-        {
-            // (r ⊙ h_{t-1})·R_h needs r of every batch row first, hence this second product.
-            Gemm.Multiply(false, false, batch, h, h, T.One, cache[(6 * h)..], width, kernel.AsSpan(2 * h), 3 * h,
-                T.Zero, recurrent[(2 * h)..], 3 * h);
-            for (int b = 0; b < batch; b++)
-            {
-                Span<T> row = cache.Slice(b * width, width);
-                ReadOnlySpan<T> x = buffers.Projection.AsSpan((s * batch + b) * 3 * h, 3 * h), u = recurrent.Slice(b * 3 * h, 3 * h);
-                TensorPrimitives.Add(x.Slice(2 * h, h), u.Slice(2 * h, h), row.Slice(2 * h, h));
-            }
-        }
+    }
 
-        Span<T> next = buffers.State(0, s + 1, h);
-        for (int b = 0; b < batch; b++)
+    // reset_before: the candidate's pre-activation x_h + (r ⊙ h_{t-1})·R_h, then h_t, for batch rows [first, first + count).
+    private static void CandidateRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (GruCell<T>)self;
+        int batch = buffers.Batch, h = cell.Units, width = cell.CacheWidth;
+        for (int b = first; b < first + count; b++)
         {
-            Span<T> row = cache.Slice(b * width, width);
-            _activation.Forward(row.Slice(2 * h, h), row.Slice(5 * h, h));
-            ReadOnlySpan<T> z = row.Slice(3 * h, h), candidate = row.Slice(5 * h, h), hPrev = previous.Slice(b * h, h);
-            // z ⊙ h_{t-1} + (1 − z) ⊙ ĥ = ĥ + z ⊙ (h_{t-1} − ĥ)
-            Span<T> hNext = next.Slice(b * h, h);
-            TensorPrimitives.Subtract(hPrev, candidate, hNext);
-            TensorPrimitives.FusedMultiplyAdd(z, hNext, candidate, hNext);
+            ReadOnlySpan<T> x = buffers.Projection.AsSpan((s * batch + b) * 3 * h + 2 * h, h), u = buffers.StepScratch.AsSpan(b * 3 * h + 2 * h, h);
+            TensorPrimitives.Add(x, u, buffers.Cache.AsSpan((s * batch + b) * width + 2 * h, h));
+            cell.Blend(buffers, s, b);
         }
+    }
+
+    // ĥ = φ(candidate pre-activation), h_t = z ⊙ h_{t-1} + (1 − z) ⊙ ĥ = ĥ + z ⊙ (h_{t-1} − ĥ) for batch row b.
+    private void Blend(SequenceBuffers<T> buffers, int s, int b)
+    {
+        int h = Units, width = CacheWidth;
+        Span<T> row = buffers.Cache.AsSpan((s * buffers.Batch + b) * width, width);
+        _activation.Forward(row.Slice(2 * h, h), row.Slice(5 * h, h));
+        ReadOnlySpan<T> z = row.Slice(3 * h, h), candidate = row.Slice(5 * h, h), hPrev = buffers.State(0, s, h).Slice(b * h, h);
+        Span<T> hNext = buffers.State(0, s + 1, h).Slice(b * h, h);
+        TensorPrimitives.Subtract(hPrev, candidate, hNext);
+        TensorPrimitives.FusedMultiplyAdd(z, hNext, candidate, hNext);
     }
 
     /// <inheritdoc/>
     protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)
     {
-        int batch = buffers.Batch, h = Units, width = CacheWidth;
-        ReadOnlySpan<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);
-        ReadOnlySpan<T> previous = buffers.State(0, s, h);
+        int batch = buffers.Batch, h = Units;
         Span<T> hiddenGradient = buffers.StateGradients[0];                                   // [B, H]
         Span<T> gateGradient = buffers.GateGradient.AsSpan(s * batch * 3 * h, batch * 3 * h); // [B, 3H]
-        Span<T> direct = buffers.RowScratch;                                                  // [B, H]: dh_{t-1} not through R
-        T[] kernel = RecurrentKernel.Value.Data;
-
-        for (int b = 0; b < batch; b++)
-        {
-            ReadOnlySpan<T> row = cache.Slice(b * width, width);
-            ReadOnlySpan<T> z = row.Slice(3 * h, h), candidate = row.Slice(5 * h, h), hPrev = previous.Slice(b * h, h);
-            ReadOnlySpan<T> dh = hiddenGradient.Slice(b * h, h);
-            Span<T> da = gateGradient.Slice(b * 3 * h, 3 * h), directRow = direct.Slice(b * h, h);
-            // dz = dh ⊙ (h_{t-1} − ĥ), dĥ = dh ⊙ (1 − z), the direct path dh ⊙ z: the scalar operations, in SIMD.
-            TensorPrimitives.Subtract(hPrev, candidate, da[..h]);
-            TensorPrimitives.Multiply(dh, da[..h], da[..h]);
-            TensorPrimitives.Subtract(T.One, z, da.Slice(2 * h, h));
-            TensorPrimitives.Multiply(dh, da.Slice(2 * h, h), da.Slice(2 * h, h));
-            TensorPrimitives.Multiply(dh, z, directRow);
-            _activation.Backward(row.Slice(2 * h, h), candidate, da.Slice(2 * h, h), da.Slice(2 * h, h));
-        }
-
         if (ResetAfter)
         {
-            Span<T> recurrentGradient = buffers.RecurrentGradient.AsSpan(s * batch * 3 * h, batch * 3 * h);
-            for (int b = 0; b < batch; b++)
-            {
-                ReadOnlySpan<T> row = cache.Slice(b * width, width);
-                ReadOnlySpan<T> r = row.Slice(4 * h, h), uh = row.Slice(6 * h, h);
-                Span<T> da = gateGradient.Slice(b * 3 * h, 3 * h), du = recurrentGradient.Slice(b * 3 * h, 3 * h);
-                TensorPrimitives.Multiply(da.Slice(2 * h, h), uh, da.Slice(h, h));
-                TensorPrimitives.Multiply(da.Slice(2 * h, h), r, du.Slice(2 * h, h));
-                _recurrentActivation.Backward(row[..(2 * h)], row.Slice(3 * h, 2 * h), da[..(2 * h)], da[..(2 * h)]);
-                da[..(2 * h)].CopyTo(du);
-            }
-            direct.CopyTo(hiddenGradient);
-            RecurrentProductBackward(buffers, recurrentGradient, 3 * h, 0, 3, hiddenGradient, T.One);
+            ForEachRowRange(buffers, s, &GateGradientRows);
+            RecurrentProductBackward(buffers, buffers.RecurrentGradient.AsSpan(s * batch * 3 * h, batch * 3 * h), 3 * h, 0, 3, hiddenGradient, T.One);
             return;
         }
+        ForEachRowRange(buffers, s, &CandidateGradientRows);
+        Gemm.Multiply(false, true, batch, h, h, T.One, gateGradient[(2 * h)..], 3 * h, RecurrentKernel.Value.Data.AsSpan(2 * h), 3 * h,
+            T.Zero, buffers.StepScratch.AsSpan(0, batch * h), h);
+        ForEachRowRange(buffers, s, &ResetGateGradientRows);
+        RecurrentProductBackward(buffers, gateGradient, 3 * h, 0, 2, hiddenGradient, T.One);
+    }
 
-        Span<T> resetHiddenGradient = buffers.StepScratch.AsSpan(0, batch * h);              // d(r ⊙ h_{t-1}): [B, H]
-        Gemm.Multiply(false, true, batch, h, h, T.One, gateGradient[(2 * h)..], 3 * h, kernel.AsSpan(2 * h), 3 * h,
-            T.Zero, resetHiddenGradient, h);
-        T[]? candidateMask = RecurrentMask(buffers, 2);
-        for (int b = 0; b < batch; b++)
+    // dz, dĥ → da_h, and the direct path dh ⊙ z into RowScratch, for batch row b: the scalar operations, in SIMD.
+    private void CandidateGradient(SequenceBuffers<T> buffers, int s, int b)
+    {
+        int h = Units, width = CacheWidth;
+        ReadOnlySpan<T> row = buffers.Cache.AsSpan((s * buffers.Batch + b) * width, width);
+        ReadOnlySpan<T> z = row.Slice(3 * h, h), candidate = row.Slice(5 * h, h), hPrev = buffers.State(0, s, h).Slice(b * h, h);
+        ReadOnlySpan<T> dh = buffers.StateGradients[0].AsSpan(b * h, h);
+        Span<T> da = buffers.GateGradient.AsSpan((s * buffers.Batch + b) * 3 * h, 3 * h), directRow = buffers.RowScratch.AsSpan(b * h, h);
+        TensorPrimitives.Subtract(hPrev, candidate, da[..h]);
+        TensorPrimitives.Multiply(dh, da[..h], da[..h]);
+        TensorPrimitives.Subtract(T.One, z, da.Slice(2 * h, h));
+        TensorPrimitives.Multiply(dh, da.Slice(2 * h, h), da.Slice(2 * h, h));
+        TensorPrimitives.Multiply(dh, z, directRow);
+        _activation.Backward(row.Slice(2 * h, h), candidate, da.Slice(2 * h, h), da.Slice(2 * h, h));
+    }
+
+    // reset_after, batch rows [first, first + count): all gate gradients, the ones reaching h·R, and dh_{t-1} not through R.
+    private static void GateGradientRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (GruCell<T>)self;
+        int batch = buffers.Batch, h = cell.Units, width = cell.CacheWidth;
+        for (int b = first; b < first + count; b++)
         {
-            ReadOnlySpan<T> row = cache.Slice(b * width, width);
-            ReadOnlySpan<T> r = row.Slice(4 * h, h), hPrev = previous.Slice(b * h, h), dResetHidden = resetHiddenGradient.Slice(b * h, h);
-            Span<T> da = gateGradient.Slice(b * 3 * h, 3 * h), directRow = direct.Slice(b * h, h);
+            cell.CandidateGradient(buffers, s, b);
+            ReadOnlySpan<T> row = buffers.Cache.AsSpan((s * batch + b) * width, width);
+            ReadOnlySpan<T> r = row.Slice(4 * h, h), uh = row.Slice(6 * h, h);
+            Span<T> da = buffers.GateGradient.AsSpan((s * batch + b) * 3 * h, 3 * h), du = buffers.RecurrentGradient.AsSpan((s * batch + b) * 3 * h, 3 * h);
+            TensorPrimitives.Multiply(da.Slice(2 * h, h), uh, da.Slice(h, h));
+            TensorPrimitives.Multiply(da.Slice(2 * h, h), r, du.Slice(2 * h, h));
+            cell._recurrentActivation.Backward(row[..(2 * h)], row.Slice(3 * h, 2 * h), da[..(2 * h)], da[..(2 * h)]);
+            da[..(2 * h)].CopyTo(du);
+            buffers.RowScratch.AsSpan(b * h, h).CopyTo(buffers.StateGradients[0].AsSpan(b * h, h));
+        }
+    }
+
+    // reset_before, batch rows [first, first + count): the candidate's gradients, before d(r ⊙ h_{t-1}) is computed.
+    private static void CandidateGradientRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (GruCell<T>)self;
+        for (int b = first; b < first + count; b++) cell.CandidateGradient(buffers, s, b);
+    }
+
+    // reset_before, batch rows [first, first + count): dr and the path through r ⊙ h_{t-1}, from d(r ⊙ h_{t-1}) in StepScratch.
+    private static void ResetGateGradientRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (GruCell<T>)self;
+        int batch = buffers.Batch, h = cell.Units, width = cell.CacheWidth;
+        T[]? candidateMask = RecurrentMask(buffers, 2);
+        for (int b = first; b < first + count; b++)
+        {
+            ReadOnlySpan<T> row = buffers.Cache.AsSpan((s * batch + b) * width, width);
+            ReadOnlySpan<T> r = row.Slice(4 * h, h), hPrev = buffers.State(0, s, h).Slice(b * h, h), dResetHidden = buffers.StepScratch.AsSpan(b * h, h);
+            Span<T> da = buffers.GateGradient.AsSpan((s * batch + b) * 3 * h, 3 * h), directRow = buffers.RowScratch.AsSpan(b * h, h);
             for (int j = 0; j < h; j++)
             {
                 T keep = candidateMask is null ? T.One : candidateMask[b * h + j];
                 da[h + j] = dResetHidden[j] * hPrev[j] * keep;
                 directRow[j] += dResetHidden[j] * r[j] * keep;
             }
-            _recurrentActivation.Backward(row[..(2 * h)], row.Slice(3 * h, 2 * h), da[..(2 * h)], da[..(2 * h)]);
+            cell._recurrentActivation.Backward(row[..(2 * h)], row.Slice(3 * h, 2 * h), da[..(2 * h)], da[..(2 * h)]);
+            directRow.CopyTo(buffers.StateGradients[0].AsSpan(b * h, h));
         }
-        direct.CopyTo(hiddenGradient);
-        RecurrentProductBackward(buffers, gateGradient, 3 * h, 0, 2, hiddenGradient, T.One);
     }
 
     /// <inheritdoc/>

@@ -19,7 +19,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace Recurrent.Cells;
 
 /// <summary>The long short-term memory cell, gate order i, f, c, o as in Keras.</summary>
-public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
+public sealed unsafe class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
 {
     private readonly Activation<T> _activation;
     private readonly Activation<T> _recurrentActivation;
@@ -43,25 +43,32 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPo
     /// <inheritdoc/>
     protected internal override void ForwardStep(SequenceBuffers<T> buffers, int s)
     {
-        int batch = buffers.Batch, h = Units, width = CacheWidth;
+        int batch = buffers.Batch, h = Units;
         Span<T> preActivations = buffers.Projection.AsSpan(s * batch * 4 * h, batch * 4 * h);   // [B, 4H]
-        Span<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);                 // [B, 5H]
         RecurrentProduct(buffers, buffers.State(0, s, h), 0, 4, preActivations, 4 * h, T.One);
+        ForEachRowRange(buffers, s, &ForwardRows);
+    }
 
+    // Gates, c_t and h_t of batch rows [first, first + count).
+    private static void ForwardRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (LstmCell<T>)self;
+        int batch = buffers.Batch, h = cell.Units, width = cell.CacheWidth;
         ReadOnlySpan<T> previousCell = buffers.State(1, s, h);
-        Span<T> hidden = buffers.State(0, s + 1, h), cell = buffers.State(1, s + 1, h);
-        for (int b = 0; b < batch; b++)
+        Span<T> hidden = buffers.State(0, s + 1, h), cellState = buffers.State(1, s + 1, h);
+        for (int b = first; b < first + count; b++)
         {
-            Span<T> row = cache.Slice(b * width, width), pre = preActivations.Slice(b * 4 * h, 4 * h);
+            Span<T> row = buffers.Cache.AsSpan((s * batch + b) * width, width);                 // [5H]
+            ReadOnlySpan<T> pre = buffers.Projection.AsSpan((s * batch + b) * 4 * h, 4 * h);    // [4H]
             Span<T> gates = row[..(4 * h)], cellActivation = row.Slice(4 * h, h);
-            _recurrentActivation.Forward(pre[..(2 * h)], gates[..(2 * h)]);
-            _activation.Forward(pre.Slice(2 * h, h), gates.Slice(2 * h, h));
-            _recurrentActivation.Forward(pre.Slice(3 * h, h), gates.Slice(3 * h, h));
+            cell._recurrentActivation.Forward(pre[..(2 * h)], gates[..(2 * h)]);
+            cell._activation.Forward(pre.Slice(2 * h, h), gates.Slice(2 * h, h));
+            cell._recurrentActivation.Forward(pre.Slice(3 * h, h), gates.Slice(3 * h, h));
             ReadOnlySpan<T> cPrev = previousCell.Slice(b * h, h);
-            Span<T> c = cell.Slice(b * h, h);
+            Span<T> c = cellState.Slice(b * h, h);
             TensorPrimitives.Multiply(gates.Slice(h, h), cPrev, c);                           // f ⊙ c_{t-1}
             TensorPrimitives.FusedMultiplyAdd(gates[..h], gates.Slice(2 * h, h), c, c);       // + i ⊙ g
-            _activation.Forward(c, cellActivation);
+            cell._activation.Forward(c, cellActivation);
             TensorPrimitives.Multiply(gates.Slice(3 * h, h), cellActivation, hidden.Slice(b * h, h));
         }
     }
@@ -69,39 +76,41 @@ public sealed class LstmCell<T> : RecurrentCell<T> where T : struct, IFloatingPo
     /// <inheritdoc/>
     protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)
     {
-        int batch = buffers.Batch, h = Units, width = CacheWidth;
-        ReadOnlySpan<T> cache = buffers.Cache.AsSpan(s * batch * width, batch * width);
-        ReadOnlySpan<T> preActivations = buffers.Projection.AsSpan(s * batch * 4 * h, batch * 4 * h);
-        ReadOnlySpan<T> previousCell = buffers.State(1, s, h), cell = buffers.State(1, s + 1, h);
-        Span<T> hiddenGradient = buffers.StateGradients[0], cellGradient = buffers.StateGradients[1];   // [B, H] each
+        int batch = buffers.Batch, h = Units;
+        ForEachRowRange(buffers, s, &BackwardRows);
         Span<T> gateGradient = buffers.GateGradient.AsSpan(s * batch * 4 * h, batch * 4 * h);           // [B, 4H]
-        for (int b = 0; b < batch; b++)
+        RecurrentProductBackward(buffers, gateGradient, 4 * h, 0, 4, buffers.StateGradients[0], T.Zero);
+    }
+
+    // Gate gradients and dc_{t-1} of batch rows [first, first + count).
+    private static void BackwardRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (LstmCell<T>)self;
+        int batch = buffers.Batch, h = cell.Units, width = cell.CacheWidth;
+        ReadOnlySpan<T> previousCell = buffers.State(1, s, h), cellState = buffers.State(1, s + 1, h);
+        Span<T> hiddenGradient = buffers.StateGradients[0], cellGradient = buffers.StateGradients[1];   // [B, H] each
+        for (int b = first; b < first + count; b++)
         {
-            ReadOnlySpan<T> row = cache.Slice(b * width, width), pre = preActivations.Slice(b * 4 * h, 4 * h);
+            ReadOnlySpan<T> row = buffers.Cache.AsSpan((s * batch + b) * width, width);
+            ReadOnlySpan<T> pre = buffers.Projection.AsSpan((s * batch + b) * 4 * h, 4 * h);
             ReadOnlySpan<T> gates = row[..(4 * h)], cellActivation = row.Slice(4 * h, h);
-            ReadOnlySpan<T> dh = hiddenGradient.Slice(b * h, h), cPrev = previousCell.Slice(b * h, h), c = cell.Slice(b * h, h);
+            ReadOnlySpan<T> dh = hiddenGradient.Slice(b * h, h), cPrev = previousCell.Slice(b * h, h), c = cellState.Slice(b * h, h);
             Span<T> dc = cellGradient.Slice(b * h, h);
-            Span<T> da = gateGradient.Slice(b * 4 * h, 4 * h);
+            Span<T> da = buffers.GateGradient.AsSpan((s * batch + b) * 4 * h, 4 * h);
             Span<T> dCellTotal = buffers.RowScratch.AsSpan(b * h, h);
 
-            for (int j = 0; j < h; j++)
-            {
-                dCellTotal[j] = dh[j] * gates[3 * h + j];
-                da[3 * h + j] = dh[j] * cellActivation[j];
-            }
-            _activation.Backward(c, cellActivation, dCellTotal, dCellTotal);
-            for (int j = 0; j < h; j++)
-            {
-                T dCell = dCellTotal[j] + dc[j];
-                da[j] = dCell * gates[2 * h + j];
-                da[h + j] = dCell * cPrev[j];
-                da[2 * h + j] = dCell * gates[j];
-                dc[j] = dCell * gates[h + j];
-            }
-            _recurrentActivation.Backward(pre[..(2 * h)], gates[..(2 * h)], da[..(2 * h)], da[..(2 * h)]);
-            _activation.Backward(pre.Slice(2 * h, h), gates.Slice(2 * h, h), da.Slice(2 * h, h), da.Slice(2 * h, h));
-            _recurrentActivation.Backward(pre.Slice(3 * h, h), gates.Slice(3 * h, h), da.Slice(3 * h, h), da.Slice(3 * h, h));
+            // The scalar operations, each rounded once, in SIMD (the JIT does not vectorise plain generic loops).
+            TensorPrimitives.Multiply(dh, gates.Slice(3 * h, h), dCellTotal);                   // dh ⊙ o
+            TensorPrimitives.Multiply(dh, cellActivation, da.Slice(3 * h, h));                 // do = dh ⊙ φ(c_t)
+            cell._activation.Backward(c, cellActivation, dCellTotal, dCellTotal);
+            TensorPrimitives.Add(dCellTotal, dc, dCellTotal);                                  // dĉ
+            TensorPrimitives.Multiply(dCellTotal, gates.Slice(2 * h, h), da[..h]);              // di = dĉ ⊙ g
+            TensorPrimitives.Multiply(dCellTotal, cPrev, da.Slice(h, h));                      // df = dĉ ⊙ c_{t-1}
+            TensorPrimitives.Multiply(dCellTotal, gates[..h], da.Slice(2 * h, h));              // dg = dĉ ⊙ i
+            TensorPrimitives.Multiply(dCellTotal, gates.Slice(h, h), dc);                      // dc_{t-1} = dĉ ⊙ f
+            cell._recurrentActivation.Backward(pre[..(2 * h)], gates[..(2 * h)], da[..(2 * h)], da[..(2 * h)]);
+            cell._activation.Backward(pre.Slice(2 * h, h), gates.Slice(2 * h, h), da.Slice(2 * h, h), da.Slice(2 * h, h));
+            cell._recurrentActivation.Backward(pre.Slice(3 * h, h), gates.Slice(3 * h, h), da.Slice(3 * h, h), da.Slice(3 * h, h));
         }
-        RecurrentProductBackward(buffers, gateGradient, 4 * h, 0, 4, hiddenGradient, T.Zero);
     }
 }

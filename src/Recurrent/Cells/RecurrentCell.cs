@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Recurrent.Kernels;
 using Recurrent.Tensors;
@@ -12,7 +13,7 @@ namespace Recurrent.Cells;
 /// weight and input gradients are each one GEMM after the backward sweep; per step only the recurrent
 /// product and the gate math remain. Sequence options (direction, masking, states) live in the layer.
 /// </summary>
-public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
+public abstract unsafe class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
 {
     /// <summary>Creates the cell's weights (zero; the layer initialises them).</summary>
     protected RecurrentCell(int inputSize, int units, int gateCount, bool useBias, int[] biasShape)
@@ -116,6 +117,47 @@ public abstract class RecurrentCell<T> where T : struct, IFloatingPointIeee754<T
             TensorPrimitives.Multiply(hidden[..(batch * h)], buffers.RecurrentMasks[firstGate + g], masked);
             Gemm.Multiply(false, false, batch, h, h, T.One, masked, h, kernel[((firstGate + g) * h)..], width, beta, output[(g * h)..], ldc);
         }
+    }
+
+    // Below this many gate values per step, a second thread costs more (a barrier of about a microsecond) than
+    // it saves on the element-wise pass.
+    private const int ParallelRowsThreshold = 8192;
+
+    /// <summary>
+    /// Runs <c>pass(this, buffers, s, first, count)</c> over the batch rows of step s: the step's element-wise work,
+    /// split into contiguous row ranges over the GEMM worker pool when the step is large (otherwise one core would
+    /// compute every gate while the other waits for the next product). Every row goes through the same operations
+    /// whatever the split, so results do not depend on the thread count.
+    /// </summary>
+    protected void ForEachRowRange(SequenceBuffers<T> buffers, int s,
+        delegate*<RecurrentCell<T>, SequenceBuffers<T>, int, int, int, void> pass)
+    {
+        int batch = buffers.Batch;
+        int threads = (long)batch * GateCount * Units >= ParallelRowsThreshold ? Math.Min(Gemm.MaxDegreeOfParallelism, batch) : 1;
+        if (threads <= 1)
+        {
+            pass(this, buffers, s, 0, batch);
+            return;
+        }
+        var job = new RowRangeJob { Cell = this, Buffers = buffers, Step = s, Pass = pass, RowsPerPart = (batch + threads - 1) / threads };
+        int parts = (batch + job.RowsPerPart - 1) / job.RowsPerPart;
+        // The job lives on this stack frame until For returns, so its address stays valid for the workers.
+        WorkerPool.For(parts, parts, &RunRowRange, Unsafe.AsPointer(ref job));
+    }
+
+    private struct RowRangeJob
+    {
+        public RecurrentCell<T> Cell;
+        public SequenceBuffers<T> Buffers;
+        public int Step, RowsPerPart;
+        public delegate*<RecurrentCell<T>, SequenceBuffers<T>, int, int, int, void> Pass;
+    }
+
+    private static void RunRowRange(void* context, int part)
+    {
+        ref RowRangeJob job = ref Unsafe.AsRef<RowRangeJob>(context);
+        int first = part * job.RowsPerPart;
+        job.Pass(job.Cell, job.Buffers, job.Step, first, Math.Min(job.RowsPerPart, job.Buffers.Batch - first));
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ using Recurrent.Kernels.Activations;
 namespace Recurrent.Cells;
 
 /// <summary>The fully connected recurrent cell h_t = f(x_t·K + h_{t-1}·R + b).</summary>
-public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
+public sealed unsafe class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloatingPointIeee754<T>
 {
     private readonly Activation<T> _activation;
 
@@ -38,18 +38,33 @@ public sealed class SimpleRnnCell<T> : RecurrentCell<T> where T : struct, IFloat
         int batch = buffers.Batch, units = Units;
         Span<T> preActivation = buffers.Projection.AsSpan(s * batch * units, batch * units);  // [B, H]
         RecurrentProduct(buffers, buffers.State(0, s, units), 0, 1, preActivation, units, T.One);
-        _activation.ForwardRows(preActivation, buffers.State(0, s + 1, units), units);
+        ForEachRowRange(buffers, s, &ForwardRows);
+    }
+
+    // h_t = f(a_t) for batch rows [first, first + count).
+    private static void ForwardRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (SimpleRnnCell<T>)self;
+        int batch = buffers.Batch, units = cell.Units;
+        ReadOnlySpan<T> preActivation = buffers.Projection.AsSpan((s * batch + first) * units, count * units);
+        cell._activation.ForwardRows(preActivation, buffers.State(0, s + 1, units).Slice(first * units, count * units), units);
     }
 
     /// <inheritdoc/>
     protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)
     {
         int batch = buffers.Batch, units = Units;
-        ReadOnlySpan<T> preActivation = buffers.Projection.AsSpan(s * batch * units, batch * units);
-        ReadOnlySpan<T> hidden = buffers.State(0, s + 1, units);
-        Span<T> hiddenGradient = buffers.StateGradients[0];                                   // [B, H]
+        ForEachRowRange(buffers, s, &BackwardRows);
         Span<T> preGradient = buffers.GateGradient.AsSpan(s * batch * units, batch * units);  // [B, H]
-        _activation.BackwardRows(preActivation, hidden, hiddenGradient, preGradient, units);
-        RecurrentProductBackward(buffers, preGradient, units, 0, 1, hiddenGradient, T.Zero);
+        RecurrentProductBackward(buffers, preGradient, units, 0, 1, buffers.StateGradients[0], T.Zero);
+    }
+
+    // da_t = dh_t ⊙ f'(a_t) for batch rows [first, first + count).
+    private static void BackwardRows(RecurrentCell<T> self, SequenceBuffers<T> buffers, int s, int first, int count)
+    {
+        var cell = (SimpleRnnCell<T>)self;
+        int batch = buffers.Batch, units = cell.Units, offset = (s * batch + first) * units, length = count * units;
+        cell._activation.BackwardRows(buffers.Projection.AsSpan(offset, length), buffers.State(0, s + 1, units).Slice(first * units, length),
+            buffers.StateGradients[0].AsSpan(first * units, length), buffers.GateGradient.AsSpan(offset, length), units);
     }
 }
