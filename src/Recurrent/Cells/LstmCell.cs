@@ -13,6 +13,8 @@
 //   di = dĉ ⊙ g,  df = dĉ ⊙ c_{t-1},  dg = dĉ ⊙ i,  then through σ' / φ' to the pre-activations da
 //   dc_{t-1} = dĉ ⊙ f,   dh_{t-1} = da · Rᵀ
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Recurrent.Kernels.Activations;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -24,12 +26,17 @@ public sealed unsafe class LstmCell<T> : RecurrentCell<T> where T : struct, IFlo
     private readonly Activation<T> _activation;
     private readonly Activation<T> _recurrentActivation;
 
+    // Keras' default activations on 512-bit vectors: each row's element-wise work is one pass (FusedRow).
+    private readonly bool _fusedRow;
+
     /// <summary>Creates the cell with zero weights.</summary>
     public LstmCell(int inputSize, int units, Activation<T> activation, Activation<T> recurrentActivation, bool useBias = true)
         : base(inputSize, units, gateCount: 4, useBias, [4 * units])
     {
         _activation = activation;
         _recurrentActivation = recurrentActivation;
+        _fusedRow = PointwiseKernel.NativeVectorBits >= 512 && Vector512<T>.IsSupported && units >= Vector512<T>.Count
+            && ReferenceEquals(activation, Activation<T>.Tanh) && ReferenceEquals(recurrentActivation, Activation<T>.Sigmoid);
     }
 
     /// <inheritdoc/>
@@ -60,6 +67,11 @@ public sealed unsafe class LstmCell<T> : RecurrentCell<T> where T : struct, IFlo
         {
             Span<T> row = buffers.Cache.AsSpan((s * batch + b) * width, width);                 // [5H]
             ReadOnlySpan<T> pre = buffers.Projection.AsSpan((s * batch + b) * 4 * h, 4 * h);    // [4H]
+            if (cell._fusedRow)
+            {
+                FusedRow(pre, previousCell.Slice(b * h, h), row, cellState.Slice(b * h, h), hidden.Slice(b * h, h), h);
+                continue;
+            }
             Span<T> gates = row[..(4 * h)], cellActivation = row.Slice(4 * h, h);
             cell._recurrentActivation.Forward(pre[..(2 * h)], gates[..(2 * h)]);
             cell._activation.Forward(pre.Slice(2 * h, h), gates.Slice(2 * h, h));
@@ -72,6 +84,45 @@ public sealed unsafe class LstmCell<T> : RecurrentCell<T> where T : struct, IFlo
             TensorPrimitives.Multiply(gates.Slice(3 * h, h), cellActivation, hidden.Slice(b * h, h));
         }
     }
+
+    /// <summary>
+    /// One row of the forward step with sigmoid gates and tanh, in a single pass over the units: i, f, g, o, c_t, φ(c_t)
+    /// and h_t for one vector of units at a time. The general path makes seven passes, seven calls with their checks,
+    /// which at batch size 1 cost more than the arithmetic. Every element goes through the same vector operations as
+    /// there (the same activation operators; f ⊙ c_{t-1} rounded, then one fused multiply-add), so results are identical.
+    /// </summary>
+    private static void FusedRow(ReadOnlySpan<T> pre, ReadOnlySpan<T> cPrev, Span<T> cacheRow, Span<T> c, Span<T> hidden, int h)
+    {
+        ref T p = ref MemoryMarshal.GetReference(pre);
+        ref T row = ref MemoryMarshal.GetReference(cacheRow);
+        ref T previous = ref MemoryMarshal.GetReference(cPrev);
+        ref T cell = ref MemoryMarshal.GetReference(c);
+        ref T output = ref MemoryMarshal.GetReference(hidden);
+        nuint units = (nuint)h, width = (nuint)Vector512<T>.Count;
+        for (nuint start = 0; start < units; start += width)
+        {
+            // A ragged last vector overlaps the one before; the overlap is recomputed from the same inputs, identically.
+            nuint j = Math.Min(start, units - width);
+            Vector512<T> i = SigmoidOperator<T>.Invoke(Vector512.LoadUnsafe(ref p, j));
+            Vector512<T> f = SigmoidOperator<T>.Invoke(Vector512.LoadUnsafe(ref p, units + j));
+            Vector512<T> g = TanhOperator<T>.Invoke(Vector512.LoadUnsafe(ref p, 2 * units + j));
+            Vector512<T> o = SigmoidOperator<T>.Invoke(Vector512.LoadUnsafe(ref p, 3 * units + j));
+            Vector512<T> next = FusedMultiplyAdd(i, g, f * Vector512.LoadUnsafe(ref previous, j));
+            Vector512<T> squashed = TanhOperator<T>.Invoke(next);
+            i.StoreUnsafe(ref row, j);
+            f.StoreUnsafe(ref row, units + j);
+            g.StoreUnsafe(ref row, 2 * units + j);
+            o.StoreUnsafe(ref row, 3 * units + j);
+            squashed.StoreUnsafe(ref row, 4 * units + j);
+            next.StoreUnsafe(ref cell, j);
+            (o * squashed).StoreUnsafe(ref output, j);
+        }
+    }
+
+    // a·b + c rounded once, as TensorPrimitives.FusedMultiplyAdd computes it.
+    private static Vector512<T> FusedMultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+        => typeof(T) == typeof(float) ? Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+         : Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
 
     /// <inheritdoc/>
     protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)
