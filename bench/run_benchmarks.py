@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Runs the whole performance benchmark of Recurrent against PyTorch and writes the report.
 
-    /usr/bin/python3 bench/run_benchmarks.py              # the whole grid, ~10-15 minutes on 2 cores
+    /usr/bin/python3 bench/run_benchmarks.py              # the whole grid, ~30 minutes on 2 cores (2 rounds)
     /usr/bin/python3 bench/run_benchmarks.py --quick      # a smoke run: two cases, 0.2 s each (report not written)
 
 Steps: build the CLI in Release; measure the float32 FMA peak with `recurrent bench --peak`; then for every case
@@ -10,7 +10,8 @@ bench/pytorch_rnn_bench.py as installed (the environment as given), and the peer
 (OMP_WAIT_POLICY=passive, OPENBLAS_NUM_THREADS=2, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset — for that
 subprocess only). Before each run it waits (a bounded time) for the machine to be idle, and it records how much
 CPU other processes used during the run; runs disturbed by more than --disturbed cores are repeated once at the
-end and the less disturbed measurement is kept. Writes the raw data to bench/results/<date>.json and the report
+end and the less disturbed measurement is kept. Each case runs --rounds times per library (default 2, interleaved) and
+each library keeps its fastest round, since this shared machine's speed drifts between processes. Writes the raw data to bench/results/<date>.json and the report
 to docs/benchmarks.md.
 """
 
@@ -262,6 +263,7 @@ def main():
     parser.add_argument("--idle-threshold", type=float, default=0.25, help="wait before each run until other processes use fewer cores than this")
     parser.add_argument("--max-wait", type=float, default=60.0, help="but wait at most this many seconds per run")
     parser.add_argument("--wait-budget", type=float, default=600.0, help="and at most this many seconds over the whole run")
+    parser.add_argument("--rounds", type=int, default=2, help="measure each case this many times per library, interleaved, and keep the fastest")
     parser.add_argument("--disturbed", type=float, default=0.3, help="repeat runs during which other processes used more cores than this")
     parser.add_argument("--quick", action="store_true", help="smoke test: two cases, short timings, results in a temporary folder")
     parser.add_argument("--no-build", action="store_true", help="use the CLI as already built")
@@ -293,7 +295,7 @@ def main():
         "machine": machine_facts(),
         "dotnet": dotnet_versions(),
         "settings": {"threads": args.threads, "seconds": args.seconds, "warmup_seconds": args.warmup, "min_calls": 10, "min_warmup_calls": 3,
-                     "idle_threshold": args.idle_threshold, "max_wait": args.max_wait, "wait_budget": args.wait_budget, "disturbed": args.disturbed,
+                     "rounds": args.rounds, "idle_threshold": args.idle_threshold, "max_wait": args.max_wait, "wait_budget": args.wait_budget, "disturbed": args.disturbed,
                      "pytorch_best_environment": {"OMP_WAIT_POLICY": "passive", "OPENBLAS_NUM_THREADS": str(args.threads),
                                                   "OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None},
                      "inherited_environment": {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -310,14 +312,20 @@ def main():
                 for name, shape in cases:
                     n += 1
                     print(f"[{n}/{total}] {mode} {cell} {name} {shape}", flush=True)
+                    measured = {impl: [] for impl in IMPLS}
+                    for _ in range(args.rounds):
+                        for impl in IMPLS:
+                            result, fact, line = run_one(impl, cell, mode, shape, args, workdir)
+                            if fact is not None:
+                                facts.setdefault(impl, fact)
+                            measured[impl].append(result)
+                            print(f"  {impl:16} {result['seq_per_s']:12.1f} seq/s {result['gflops']:8.2f} GFLOP/s "
+                                  f"{result['ms_median']:10.4f} ms  (others {result['others_cores']:.2f} cores)", flush=True)
                     for impl in IMPLS:
-                        result, fact, line = run_one(impl, cell, mode, shape, args, workdir)
-                        if fact is not None:
-                            facts.setdefault(impl, fact)
-                        result.update({"impl": impl, "case": name})
-                        runs.append(result)
-                        print(f"  {impl:16} {result['seq_per_s']:12.1f} seq/s {result['gflops']:8.2f} GFLOP/s "
-                              f"{result['ms_median']:10.4f} ms  (others {result['others_cores']:.2f} cores)", flush=True)
+                        # The machine's speed drifts between processes (a shared VM): each library keeps its fastest round.
+                        best = max(measured[impl], key=lambda r: r["seq_per_s"])
+                        best.update({"impl": impl, "case": name, "rounds_seq_per_s": [round(r["seq_per_s"], 1) for r in measured[impl]]})
+                        runs.append(best)
         # Repeat disturbed runs once; keep the less disturbed measurement.
         retried = retry_disturbed(runs, args, workdir)
         print("FMA peak again ...", flush=True)
@@ -387,7 +395,9 @@ def report(document, raw, cases, cells, modes):
         "## Settings",
         "",
         f"* Each case is timed per call after a warm-up of ≥ {meta['settings']['warmup_seconds']} s and ≥ 3 calls, for ≥ {meta['settings']['seconds']} s "
-        f"and ≥ 10 calls; the tables give the median (seq/s = B / median). One process per case and library, run back to back for each case.",
+        f"and ≥ 10 calls; the tables give the median (seq/s = B / median). One process per case and library, run back to back for each case"
+        + (f"; each case runs {meta['settings']['rounds']} rounds (ours, PyTorch default, PyTorch best, then again) and each library keeps its "
+           "fastest median: this VM's speed drifts by up to a quarter between processes, for both libraries alike." if meta['settings'].get('rounds', 1) > 1 else "."),
         "* GFLOP/s counts matrix products only: 2·B·T·(I+H)·G·H per forward (G = 1 / 4 / 3), 3× that per training step.",
         f"* PyTorch \"default\" runs with the environment as installed here ({', '.join(f'{k}={v}' for k, v in meta['settings']['inherited_environment'].items() if v is not None) or 'no relevant variables set'}); "
         f"\"best\" with OMP_WAIT_POLICY=passive, OPENBLAS_NUM_THREADS={meta['settings']['threads']} and OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset, for that subprocess only.",
@@ -449,6 +459,15 @@ def report(document, raw, cases, cells, modes):
                     (met if us <= LSTM_STEP_US else misses).append(("step", f"{label}: {us:.3f} µs per time step (target ≤ {LSTM_STEP_US} µs)"))
                 alloc = o["alloc_bytes_per_call"]
                 (met if alloc == 0 else misses).append(("alloc", f"{label}: {alloc:,.0f} bytes allocated per call after warm-up (target 0)"))
+
+    # The latency case at T = 1 and T = 200 separates the fixed cost of a call from the cost of each further step.
+    for mode in modes:
+        one, many = by.get(("ours", "lstm", mode, "latency T=1")), by.get(("ours", "lstm", mode, "latency T=200"))
+        if mode == "infer" and one and many:
+            step = (many["ms_median"] - one["ms_median"]) * 1e3 / 199
+            met_or_missed = met if step <= LSTM_STEP_US else misses
+            met_or_missed.append(("step", f"infer lstm, marginal cost of a step ((T=200 − T=1) / 199): {step:.3f} µs; fixed cost of a call "
+                                          f"{one['ms_median'] * 1e3 - step:.2f} µs (target ≤ {LSTM_STEP_US} µs per step)"))
 
     titles = {"speed": "≥ 1.5× best PyTorch everywhere, ≥ 2× on the latency and small cases",
               "peak": "≥ 60 % of the FMA peak on the large and xlarge cases",
