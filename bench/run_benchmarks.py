@@ -255,6 +255,13 @@ def key_of(r):
     return (r["impl"], r["cell"], r["mode"], r["case"])
 
 
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main():
     parser = argparse.ArgumentParser(description="Recurrent vs PyTorch: the whole benchmark grid and its report.")
     parser.add_argument("--threads", type=int, default=2, help="threads for both libraries (default 2)")
@@ -263,7 +270,7 @@ def main():
     parser.add_argument("--idle-threshold", type=float, default=0.25, help="wait before each run until other processes use fewer cores than this")
     parser.add_argument("--max-wait", type=float, default=60.0, help="but wait at most this many seconds per run")
     parser.add_argument("--wait-budget", type=float, default=600.0, help="and at most this many seconds over the whole run")
-    parser.add_argument("--rounds", type=int, default=2, help="measure each case this many times per library, interleaved, and keep the fastest")
+    parser.add_argument("--rounds", type=positive_int, default=2, help="measure each case this many times per library, interleaved, and keep the fastest")
     parser.add_argument("--disturbed", type=float, default=0.3, help="repeat runs during which other processes used more cores than this")
     parser.add_argument("--quick", action="store_true", help="smoke test: two cases, short timings, results in a temporary folder")
     parser.add_argument("--no-build", action="store_true", help="use the CLI as already built")

@@ -107,7 +107,7 @@ public sealed unsafe class LstmCell<T> : RecurrentCell<T> where T : struct, IFlo
             Vector512<T> f = SigmoidOperator<T>.Invoke(Vector512.LoadUnsafe(ref p, units + j));
             Vector512<T> g = TanhOperator<T>.Invoke(Vector512.LoadUnsafe(ref p, 2 * units + j));
             Vector512<T> o = SigmoidOperator<T>.Invoke(Vector512.LoadUnsafe(ref p, 3 * units + j));
-            Vector512<T> next = FusedMultiplyAdd(i, g, f * Vector512.LoadUnsafe(ref previous, j));
+            Vector512<T> next = VectorMath.FusedMultiplyAdd(i, g, f * Vector512.LoadUnsafe(ref previous, j));
             Vector512<T> squashed = TanhOperator<T>.Invoke(next);
             i.StoreUnsafe(ref row, j);
             f.StoreUnsafe(ref row, units + j);
@@ -118,11 +118,6 @@ public sealed unsafe class LstmCell<T> : RecurrentCell<T> where T : struct, IFlo
             (o * squashed).StoreUnsafe(ref output, j);
         }
     }
-
-    // a·b + c rounded once, as TensorPrimitives.FusedMultiplyAdd computes it.
-    private static Vector512<T> FusedMultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
-        => typeof(T) == typeof(float) ? Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-         : Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
 
     /// <inheritdoc/>
     protected internal override void BackwardStep(SequenceBuffers<T> buffers, int s)

@@ -119,8 +119,8 @@ public abstract unsafe class RecurrentCell<T> where T : struct, IFloatingPointIe
         }
     }
 
-    // Below this many gate values per step, a second thread costs more (a barrier of about a microsecond) than
-    // it saves on the element-wise pass.
+    // Below this many gate values per step, handing half the rows to the other core costs about what it saves. At the
+    // threshold (SimpleRNN medium, 32 × 256) the split measured +7.6 % for inference and no change for training.
     private const int ParallelRowsThreshold = 8192;
 
     /// <summary>

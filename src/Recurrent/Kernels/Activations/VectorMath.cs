@@ -49,6 +49,14 @@ internal static class VectorMath
         throw new NotSupportedException();
     }
 
+    /// <summary>a·b + c rounded once, as TensorPrimitives.FusedMultiplyAdd computes it.</summary>
+    internal static Vector512<T> FusedMultiplyAdd<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+    {
+        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        throw new NotSupportedException();
+    }
+
     internal static Vector128<T> Log<T>(Vector128<T> x)
     {
         if (typeof(T) == typeof(float)) return Vector128.Log(x.AsSingle()).As<float, T>();
