@@ -18,6 +18,9 @@ internal static unsafe class WorkerPool
     // How long a worker keeps spinning for the next job before it sleeps (a time step takes a few microseconds).
     private static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // 100 µs
 
+    // How many times the caller polls for the workers with the shortest pause before it starts yielding (tens of µs).
+    private const int QuickPolls = 4096;
+
     // More threads than this gain nothing for the products of one recurrent layer.
     private const int MaxWorkers = 63;
 
@@ -67,8 +70,15 @@ internal static unsafe class WorkerPool
             }
 
             RunItems();
+            // Poll with the shortest pause: the workers finish within microseconds of the caller. SpinWait's back-off
+            // (pauses growing towards a microsecond) added 0.7 µs to each round trip on a Zen 5 VM (1.6 against 0.85 µs).
+            // Only if that takes long (a worker not scheduled) does the caller yield its core.
             var spinner = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            for (int polls = 0; Volatile.Read(ref _pending) != 0; polls++)
+            {
+                if (polls < QuickPolls) Thread.SpinWait(1);
+                else spinner.SpinOnce(sleep1Threshold: -1);
+            }
         }
         finally
         {
@@ -105,7 +115,12 @@ internal static unsafe class WorkerPool
             long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
             while (Volatile.Read(ref Tickets[index]) == served)
             {
-                if (Stopwatch.GetTimestamp() < spinUntil) { Thread.SpinWait(32); continue; }
+                if (Stopwatch.GetTimestamp() < spinUntil)
+                {
+                    // Short pauses between looks, for the same reason as the caller's wait; the clock is read less often.
+                    for (int poll = 0; poll < 16 && Volatile.Read(ref Tickets[index]) == served; poll++) Thread.SpinWait(1);
+                    continue;
+                }
                 // Marked asleep before the last look at the ticket, so a job published after that look sets the
                 // event. A worker marked but not sleeping may find the event set later: it costs one extra loop.
                 Interlocked.Exchange(ref Sleeping[index], 1);
