@@ -311,6 +311,17 @@ internal static unsafe class GemmKernel
                 for (int p = 0; p < kc; p++)
                     for (int r = 0; r < rows; r++) dst[p * MR + r] = src[p * lda + r];
             }
+            else if (rows == MR)
+            {
+                // All six rows at once, each read contiguously: one pass writes each panel row whole, where a pass per
+                // row wrote one element of every panel row (measured: the A packing was a tenth of a recurrent step).
+                T* s0 = a + (i0 + ir) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                T* d = dst;
+                for (int p = 0; p < kc; p++, d += MR)
+                {
+                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p];
+                }
+            }
             else
             {
                 T* src = a + (i0 + ir) * lda + p0;
