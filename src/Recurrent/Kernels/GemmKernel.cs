@@ -98,55 +98,56 @@ internal static unsafe class GemmKernel
     public const int NV = 4;
 
     /// <summary>
-    /// C[rows, cols] = alpha·Ã·B̃ + beta·C for one micro-tile: Ã a packed A panel ([kc][MR]), B̃ kc rows of
-    /// NV vectors <paramref name="bs"/> apart (packed, or B itself when read in place).
+    /// C[rows, cols] = alpha·Ã·B̃ + beta·C for one micro-tile: element (r, p) of Ã at a[r·ars + p·aps] (a packed
+    /// panel: ars 1, aps MR; A read in place: ars its row stride, aps 1), B̃ kc rows of NV vectors <paramref name="bs"/>
+    /// apart (packed, or B itself when read in place).
     /// beta == 0 overwrites C so NaN there never leaks.
     /// </summary>
-    public static void Tile<T, TV, TS>(int rows, int cols, int kc, T* a, T* b, nint bs, T* c, nint ldc, T alpha, T beta)
+    public static void Tile<T, TV, TS>(int rows, int cols, int kc, T* a, nint ars, nint aps, T* b, nint bs, T* c, nint ldc, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
     {
         // With 16 vector registers (AVX2, SSE) a 6-row tile would spill: run the panel as 2-row tiles.
         while (rows > TS.MaxRows)
         {
-            Rows<T, TV, TS>(TS.MaxRows, cols, kc, a, b, bs, c, ldc, alpha, beta);
-            a += TS.MaxRows;
+            Rows<T, TV, TS>(TS.MaxRows, cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta);
+            a += TS.MaxRows * ars;
             c += TS.MaxRows * ldc;
             rows -= TS.MaxRows;
         }
-        Rows<T, TV, TS>(rows, cols, kc, a, b, bs, c, ldc, alpha, beta);
+        Rows<T, TV, TS>(rows, cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta);
     }
 
-    private static void Rows<T, TV, TS>(int rows, int cols, int kc, T* a, T* b, nint bs, T* c, nint ldc, T alpha, T beta)
+    private static void Rows<T, TV, TS>(int rows, int cols, int kc, T* a, nint ars, nint aps, T* b, nint bs, T* c, nint ldc, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T>
     {
         switch (rows)
         {
-            case 6: Kernel<T, TV, TS, R6>(cols, kc, a, b, bs, c, ldc, alpha, beta); break;
-            case 5: Kernel<T, TV, TS, R5>(cols, kc, a, b, bs, c, ldc, alpha, beta); break;
-            case 4: Kernel<T, TV, TS, R4>(cols, kc, a, b, bs, c, ldc, alpha, beta); break;
-            case 3: Kernel<T, TV, TS, R3>(cols, kc, a, b, bs, c, ldc, alpha, beta); break;
-            case 2: Kernel<T, TV, TS, R2>(cols, kc, a, b, bs, c, ldc, alpha, beta); break;
-            default: Kernel<T, TV, TS, R1>(cols, kc, a, b, bs, c, ldc, alpha, beta); break;
+            case 6: Kernel<T, TV, TS, R6>(cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta); break;
+            case 5: Kernel<T, TV, TS, R5>(cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta); break;
+            case 4: Kernel<T, TV, TS, R4>(cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta); break;
+            case 3: Kernel<T, TV, TS, R3>(cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta); break;
+            case 2: Kernel<T, TV, TS, R2>(cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta); break;
+            default: Kernel<T, TV, TS, R1>(cols, kc, a, ars, aps, b, bs, c, ldc, alpha, beta); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-    private static void Kernel<T, TV, TS, TR>(int cols, int kc, T* a, T* b, nint bs, T* c, nint ldc, T alpha, T beta)
+    private static void Kernel<T, TV, TS, TR>(int cols, int kc, T* a, nint ars, nint aps, T* b, nint bs, T* c, nint ldc, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TS : ISimd<TV, T> where TR : IRows
     {
         int w = TS.Count;
         TV z = default, c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z;
         TV c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
         // One FMA chain per element over p, in order: the summation order never depends on how C was split.
-        for (int p = 0; p < kc; p++, a += MR, b += bs)
+        for (int p = 0; p < kc; p++, a += aps, b += bs)
         {
             TV b0 = TS.Load(b), b1 = TS.Load(b + w), b2 = TS.Load(b + 2 * w), b3 = TS.Load(b + 3 * w), x;
             x = TS.Splat(a[0]); c00 = TS.Fma(x, b0, c00); c01 = TS.Fma(x, b1, c01); c02 = TS.Fma(x, b2, c02); c03 = TS.Fma(x, b3, c03);
-            if (TR.N > 1) { x = TS.Splat(a[1]); c10 = TS.Fma(x, b0, c10); c11 = TS.Fma(x, b1, c11); c12 = TS.Fma(x, b2, c12); c13 = TS.Fma(x, b3, c13); }
-            if (TR.N > 2) { x = TS.Splat(a[2]); c20 = TS.Fma(x, b0, c20); c21 = TS.Fma(x, b1, c21); c22 = TS.Fma(x, b2, c22); c23 = TS.Fma(x, b3, c23); }
-            if (TR.N > 3) { x = TS.Splat(a[3]); c30 = TS.Fma(x, b0, c30); c31 = TS.Fma(x, b1, c31); c32 = TS.Fma(x, b2, c32); c33 = TS.Fma(x, b3, c33); }
-            if (TR.N > 4) { x = TS.Splat(a[4]); c40 = TS.Fma(x, b0, c40); c41 = TS.Fma(x, b1, c41); c42 = TS.Fma(x, b2, c42); c43 = TS.Fma(x, b3, c43); }
-            if (TR.N > 5) { x = TS.Splat(a[5]); c50 = TS.Fma(x, b0, c50); c51 = TS.Fma(x, b1, c51); c52 = TS.Fma(x, b2, c52); c53 = TS.Fma(x, b3, c53); }
+            if (TR.N > 1) { x = TS.Splat(a[1 * ars]); c10 = TS.Fma(x, b0, c10); c11 = TS.Fma(x, b1, c11); c12 = TS.Fma(x, b2, c12); c13 = TS.Fma(x, b3, c13); }
+            if (TR.N > 2) { x = TS.Splat(a[2 * ars]); c20 = TS.Fma(x, b0, c20); c21 = TS.Fma(x, b1, c21); c22 = TS.Fma(x, b2, c22); c23 = TS.Fma(x, b3, c23); }
+            if (TR.N > 3) { x = TS.Splat(a[3 * ars]); c30 = TS.Fma(x, b0, c30); c31 = TS.Fma(x, b1, c31); c32 = TS.Fma(x, b2, c32); c33 = TS.Fma(x, b3, c33); }
+            if (TR.N > 4) { x = TS.Splat(a[4 * ars]); c40 = TS.Fma(x, b0, c40); c41 = TS.Fma(x, b1, c41); c42 = TS.Fma(x, b2, c42); c43 = TS.Fma(x, b3, c43); }
+            if (TR.N > 5) { x = TS.Splat(a[5 * ars]); c50 = TS.Fma(x, b0, c50); c51 = TS.Fma(x, b1, c51); c52 = TS.Fma(x, b2, c52); c53 = TS.Fma(x, b3, c53); }
         }
         // A ragged right edge goes through a small buffer: a full tile is written straight to C.
         bool full = cols == NV * w;
@@ -298,36 +299,19 @@ internal static unsafe class GemmKernel
             }
     }
 
-    /// <summary>Packs op(A)[i0.., p0..] (mc × kc) into MR-row panels laid out [panel][p][MR] for the kernel's broadcasts.</summary>
+    /// <summary>
+    /// Packs Aᵀ[i0.., p0..] (mc × kc) of an A stored [k, m] into MR-row panels laid out [panel][p][MR] for the kernel's
+    /// broadcasts. An untransposed A needs no packing: the kernel reads its rows in place (six rows, each contiguous).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // long loops, few calls: skip the slow tier-0 / OSR code
-    public static void PackA<T>(bool trans, T* a, nint lda, int i0, int mc, int p0, int kc, T* dst) where T : unmanaged
+    public static void PackTransposedA<T>(T* a, nint lda, int i0, int mc, int p0, int kc, T* dst) where T : unmanaged
     {
         for (int ir = 0; ir < mc; ir += MR, dst += MR * kc)
         {
             int rows = Math.Min(MR, mc - ir);
-            if (trans)
-            {
-                T* src = a + p0 * lda + i0 + ir; // A is stored [k, m]: a panel row is contiguous per p
-                for (int p = 0; p < kc; p++)
-                    for (int r = 0; r < rows; r++) dst[p * MR + r] = src[p * lda + r];
-            }
-            else if (rows == MR)
-            {
-                // All six rows at once, each read contiguously: one pass writes each panel row whole, where a pass per
-                // row wrote one element of every panel row (measured: the A packing was a tenth of a recurrent step).
-                T* s0 = a + (i0 + ir) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
-                T* d = dst;
-                for (int p = 0; p < kc; p++, d += MR)
-                {
-                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p];
-                }
-            }
-            else
-            {
-                T* src = a + (i0 + ir) * lda + p0;
-                for (int r = 0; r < rows; r++)
-                    for (int p = 0; p < kc; p++) dst[p * MR + r] = src[r * lda + p];
-            }
+            T* src = a + p0 * lda + i0 + ir; // a panel row is contiguous per p
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < rows; r++) dst[p * MR + r] = src[p * lda + r];
         }
     }
 
