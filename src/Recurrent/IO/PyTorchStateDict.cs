@@ -292,9 +292,7 @@ public static class PyTorchStateDict
     {
         int rows = matrix.Dim(0), columns = matrix.Dim(1);
         var result = Tensor<T>.Zeros(columns, rows);
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++)
-                result.Span[c * rows + r] = matrix.Span[r * columns + c];
+        Kernels.Transpose.Matrix<T>(matrix.Span, rows, columns, result.Span);
         return result;
     }
 

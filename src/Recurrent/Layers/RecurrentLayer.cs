@@ -402,6 +402,7 @@ public abstract class RecurrentLayer<T> : Layer<T>, ISequenceLayer<T> where T : 
             }
         }
 
+        cell.StartBackward();
         for (int s = steps - 1; s >= 0; s--)
         {
             // An output that repeats the state is the state: its gradient joins the state's (and so reaches the
