@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Recurrent.Tensors;
 
 namespace Recurrent.Initializers;
@@ -77,28 +78,24 @@ public abstract class Initializer
             // transposing when the tensor is wide, so its rows or columns (whichever are fewer) are orthonormal.
             int columns = tensor.Dim(tensor.Rank - 1), rows = tensor.Length / Math.Max(1, columns);
             int tall = Math.Max(rows, columns), narrow = Math.Min(rows, columns);
-            var q = new double[tall, narrow];
+            // Column j of the tall matrix is q[j]: Gram–Schmidt walks columns, so each is one contiguous vector.
+            var q = new double[narrow][];
+            for (int j = 0; j < narrow; j++) q[j] = new double[tall];
             for (int i = 0; i < tall; i++)
                 for (int j = 0; j < narrow; j++)
-                    q[i, j] = NextNormal(random);
+                    q[j][i] = NextNormal(random);
             for (int j = 0; j < narrow; j++)
             {
                 // Modified Gram–Schmidt: the positive diagonal of R matches Keras' sign correction q·sign(diag(r)).
+                Span<double> column = q[j];
                 for (int p = 0; p < j; p++)
-                {
-                    double dot = 0;
-                    for (int i = 0; i < tall; i++) dot += q[i, p] * q[i, j];
-                    for (int i = 0; i < tall; i++) q[i, j] -= dot * q[i, p];
-                }
-                double norm = 0;
-                for (int i = 0; i < tall; i++) norm += q[i, j] * q[i, j];
-                norm = Math.Sqrt(norm);
-                for (int i = 0; i < tall; i++) q[i, j] /= norm;
+                    TensorPrimitives.MultiplyAdd(q[p], -TensorPrimitives.Dot<double>(q[p], column), column, column);
+                TensorPrimitives.Divide(column, TensorPrimitives.Norm<double>(column), column);
             }
             Span<T> values = tensor.Span;
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++)
-                    values[r * columns + c] = T.CreateChecked(gain * (rows >= columns ? q[r, c] : q[c, r]));
+                    values[r * columns + c] = T.CreateChecked(gain * (rows >= columns ? q[c][r] : q[r][c]));
         }
     }
 }
