@@ -11,7 +11,7 @@ using Recurrent.Data;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 TranslationPair[] pairs = DemoData.Translations(4000, seed: 1, maxClauses: 3);
 var (train, test) = TranslationPairs.HoldOutEvery(pairs, 10);
-var network = new NetworkOptions { Units = 64, Epochs = 10, BatchSize = 32, LearningRate = 0.005, Seed = 1 };
+var network = new NetworkOptions { Units = 64, Epochs = 12, BatchSize = 32, LearningRate = 0.005, Seed = 1 };
 
 Translator translator = null!;
 foreach (string attention in new[] { "none", "luong" })

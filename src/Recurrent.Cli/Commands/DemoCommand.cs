@@ -76,7 +76,7 @@ internal static class DemoCommand
         Data.TranslationPair[] pairs = DemoData.Translations(4000, seed: 1, maxClauses: 3);
         var (trainPairs, testPairs) = Data.TranslationPairs.HoldOutEvery(pairs, 10);
         Translator translator = console.Train(quiet, callbacks => Translator.Train(trainPairs, new TranslatorOptions { Attention = "luong", EmbeddingDim = 32 },
-            new NetworkOptions { Cell = CellKind.Lstm, Units = 64, Epochs = 10, BatchSize = 32, LearningRate = 0.005, Seed = 1, Callbacks = callbacks }));
+            new NetworkOptions { Cell = CellKind.Lstm, Units = 64, Epochs = 12, BatchSize = 32, LearningRate = 0.005, Seed = 1, Callbacks = callbacks }));
         TranslationScores scores = translator.Evaluate(testPairs, beam: 4, references: pairs);
         output.WriteLine($"   held-out {scores.Bleu}, token accuracy {scores.TokenAccuracy:P1}");
         string[] sentences = ["she sees the red car today.", "we want a small apple and they need the new table every day.",
